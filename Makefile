@@ -1,0 +1,46 @@
+# The two commands a new machine needs: `make up` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := libs/contracts libs/runtime infra services/api services/agent services/sandbox services/billing services/integrations
+STAMP := $(VENV)/.installed
+
+.PHONY: up test install lint typecheck unit integration e2e docs bench clean
+
+$(STAMP): constraints.txt requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -c constraints.txt $(foreach p,$(PACKAGES),-e $(p)) -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+up: $(STAMP)
+	$(BIN)/cheatcode up
+
+test: $(STAMP) lint typecheck
+	$(BIN)/pytest -q tests/unit tests/integration tests/e2e
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+integration: $(STAMP)
+	$(BIN)/pytest -q tests/integration
+
+e2e: $(STAMP)
+	$(BIN)/pytest -q tests/e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy libs/contracts/src libs/runtime/src infra/src services/*/src
+
+docs: $(STAMP)
+	$(BIN)/cheatcode asyncapi --write docs
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV)

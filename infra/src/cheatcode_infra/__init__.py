@@ -1,0 +1,1 @@
+"""Local runtime for Cheatcode: what `make up` and the test fixtures start."""

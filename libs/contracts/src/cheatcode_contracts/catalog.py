@@ -1,0 +1,38 @@
+"""Everything the services say to each other, in one registry."""
+
+from __future__ import annotations
+
+from cheatcode_contracts import health, projects, threads
+from cheatcode_contracts.base import Command, Contract
+from cheatcode_contracts.registry import ContractRegistry
+from cheatcode_contracts.subjects import command_subject
+
+SERVICES: tuple[str, ...] = ("api", "agent", "sandbox", "billing", "integrations")
+
+
+def all_contracts() -> tuple[type[Contract], ...]:
+    return (
+        *projects.EVENTS,
+        *projects.COMMANDS,
+        *threads.EVENTS,
+        *threads.COMMANDS,
+        health.Ping,
+    )
+
+
+def build_registry() -> ContractRegistry:
+    """A fresh registry of every contract and its upcasters."""
+    return ContractRegistry(all_contracts())
+
+
+# Which service owns (answers) each command.
+COMMAND_OWNERS: dict[type[Command], str] = {
+    **{command: "agent" for command in projects.COMMANDS},
+    **{command: "agent" for command in threads.COMMANDS},
+}
+
+
+def subject_for(command: type[Command] | Command) -> str:
+    """The request subject on which the owning service answers ``command``."""
+    model = command if isinstance(command, type) else type(command)
+    return command_subject(COMMAND_OWNERS[model], model.type_name)

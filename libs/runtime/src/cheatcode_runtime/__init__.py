@@ -1,0 +1,1 @@
+"""Runtime pieces every Cheatcode service uses: event store, NATS connection, service host."""
