@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cheatcode_contracts import health, projects, threads
+from cheatcode_contracts import health, projects, runs, threads
 from cheatcode_contracts.base import Command, Contract
 from cheatcode_contracts.registry import ContractRegistry
 from cheatcode_contracts.subjects import command_subject
@@ -16,6 +16,8 @@ def all_contracts() -> tuple[type[Contract], ...]:
         *projects.COMMANDS,
         *threads.EVENTS,
         *threads.COMMANDS,
+        *runs.EVENTS,
+        *runs.COMMANDS,
         health.Ping,
     )
 
@@ -29,6 +31,7 @@ def build_registry() -> ContractRegistry:
 COMMAND_OWNERS: dict[type[Command], str] = {
     **{command: "agent" for command in projects.COMMANDS},
     **{command: "agent" for command in threads.COMMANDS},
+    **{command: "agent" for command in runs.COMMANDS},
 }
 
 

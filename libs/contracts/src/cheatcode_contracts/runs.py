@@ -1,0 +1,298 @@
+"""Agent runs: lifecycle events, the commands the agent service answers, and output frames.
+
+Lifecycle events live on ``cc.evt.run.<run_id>`` (aggregate kind ``run``)::
+
+    RunRequested → RunStarted → (RunStopRequested) → RunCompleted | RunFailed | RunStopped
+
+A run that is stopped before any worker started it goes straight from RunStopRequested to
+RunStopped. Read models map them to the statuses of reference §7: RunRequested and
+RunStarted → ``running`` (the original inserted its row as ``running`` and the frontend
+only streams a ``running`` run), RunStopRequested → ``stopping``, and the three terminal
+events → ``completed`` / ``failed`` / ``stopped``.
+
+Token usage goes to its own subject ``cc.evt.usage.<run_id>`` (aggregate kind ``usage``),
+so that billing's durable consumer filters ``cc.evt.usage.*`` and sees nothing else.
+
+Output frames are not events: they are JetStream messages on ``cc.run.<run_id>`` (stream
+RUN_OUTPUT) whose body is the exact JSON text an SSE client receives as ``data:``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from cheatcode_contracts.base import Command, Event, new_id
+from cheatcode_contracts.envelope import MSG_ID_HEADER
+from cheatcode_contracts.projects import AppType
+from cheatcode_contracts.subjects import aggregate_kind_filter, aggregate_subject, run_output_subject
+
+RUN = "run"
+USAGE = "usage"
+
+RunStatus = Literal["queued", "running", "stopping", "completed", "failed", "stopped"]
+TerminalStatus = Literal["completed", "failed", "stopped"]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "stopped"})
+
+
+def run_subject(run_id: str) -> str:
+    """``cc.evt.run.<run_id>``: every lifecycle event of one run."""
+    return aggregate_subject(RUN, run_id)
+
+
+def usage_subject(run_id: str) -> str:
+    """``cc.evt.usage.<run_id>``: the UsageRecorded events of one run."""
+    return aggregate_subject(USAGE, run_id)
+
+
+RUN_EVENTS_FILTER = aggregate_kind_filter(RUN)
+USAGE_EVENTS_FILTER = aggregate_kind_filter(USAGE)
+
+
+# ---------------------------------------------------------------------------- events
+
+
+class _RunEvent(Event):
+    aggregate_kind: ClassVar[str] = RUN
+    aggregate_field: ClassVar[str] = "run_id"
+
+    run_id: str
+
+
+class RunRequested(_RunEvent):
+    type_name: ClassVar[str] = "run.requested"
+
+    thread_id: str
+    project_id: str
+    user_id: str
+    model_name: str
+    app_type: AppType = "web"
+    triggering_message_id: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class RunStarted(_RunEvent):
+    """A worker took the run. ``worker_id`` is the agent replica's instance id."""
+
+    type_name: ClassVar[str] = "run.started"
+
+    worker_id: str
+
+
+class RunStopRequested(_RunEvent):
+    type_name: ClassVar[str] = "run.stop_requested"
+
+    reason: str = "Stopped by user"
+    requested_by: str | None = None  # a user id, or None when a newer run replaced this one
+
+
+class RunCompleted(_RunEvent):
+    type_name: ClassVar[str] = "run.completed"
+
+    message: str = "Agent run completed successfully"
+
+
+class RunFailed(_RunEvent):
+    type_name: ClassVar[str] = "run.failed"
+
+    error: str
+
+
+class RunStopped(_RunEvent):
+    type_name: ClassVar[str] = "run.stopped"
+
+    reason: str = "Stopped by user"
+
+
+class UsageRecorded(Event):
+    """Tokens of one LLM call. ``estimated`` is true when the provider sent no usage."""
+
+    type_name: ClassVar[str] = "usage.recorded"
+    aggregate_kind: ClassVar[str] = USAGE
+    aggregate_field: ClassVar[str] = "run_id"
+
+    run_id: str
+    user_id: str
+    thread_id: str
+    project_id: str
+    model: str
+    prompt_tokens: int = Field(ge=0)
+    completion_tokens: int = Field(ge=0)
+    call_index: int = Field(ge=0)  # 0, 1, 2... per run; with run_id it names the call
+    estimated: bool = False
+
+
+TERMINAL_EVENTS: tuple[type[_RunEvent], ...] = (RunCompleted, RunFailed, RunStopped)
+
+
+def status_after(event: Event) -> RunStatus | None:
+    """The run status a read model shows after ``event`` (None: the event changes none)."""
+    if isinstance(event, RunRequested | RunStarted):
+        return "running"
+    if isinstance(event, RunStopRequested):
+        return "stopping"
+    if isinstance(event, RunCompleted):
+        return "completed"
+    if isinstance(event, RunFailed):
+        return "failed"
+    if isinstance(event, RunStopped):
+        return "stopped"
+    return None
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+class StartRun(Command):
+    """Start an agent run on a thread; answered by the agent service.
+
+    Reply ``result``: ``{"run_id", "status": "running", "thread_id", "project_id",
+    "model_name", "stopped_run_ids": [...]}``. Any other active run of the same project is
+    asked to stop first. Errors: ``not_found`` (no such thread), ``forbidden`` (not the
+    owner). ``model_name`` None → the project's model → the service's default model.
+    ``triggering_message_id`` None → the thread's newest user message.
+    """
+
+    type_name: ClassVar[str] = "run.start"
+
+    run_id: str = Field(default_factory=new_id)
+    thread_id: str
+    user_id: str
+    model_name: str | None = None
+    app_type: AppType | None = None
+    triggering_message_id: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class StopRun(Command):
+    """Ask a run to stop. Reply ``result``: ``{"run_id", "status"}`` where status is
+    ``stopping`` (a worker will end it within 1 s) or ``stopped`` (no worker had started it).
+    Errors: ``not_found`` (no such run, or not the user's), ``invalid`` ("Cannot stop agent
+    run with status: X") when it is already terminal.
+    """
+
+    type_name: ClassVar[str] = "run.stop"
+
+    run_id: str
+    user_id: str
+    reason: str = "Stopped by user"
+
+
+EVENTS: tuple[type[Event], ...] = (
+    RunRequested,
+    RunStarted,
+    RunStopRequested,
+    RunCompleted,
+    RunFailed,
+    RunStopped,
+    UsageRecorded,
+)
+COMMANDS: tuple[type[Command], ...] = (StartRun, StopRun)
+
+
+# ---------------------------------------------------------------------------- output frames
+
+FrameType = Literal["content", "tool_call", "tool_result", "status"]
+FRAME_TYPE_HEADER = "Cc-Frame-Type"
+FRAME_STATUS_HEADER = "Cc-Frame-Status"  # only on status frames: lets readers skip parsing
+
+
+def frame_msg_id(run_id: str, sequence: int) -> str:
+    return f"{run_id}:{sequence}"
+
+
+def content_frame(sequence: int, content: str, message_id: str | None = None) -> dict[str, Any]:
+    return {"type": "content", "sequence": sequence, "message_id": message_id, "content": content}
+
+
+def tool_call_frame(
+    sequence: int, tool: str, arguments: dict[str, Any], tool_call_id: str, message_id: str | None = None
+) -> dict[str, Any]:
+    return {
+        "type": "tool_call",
+        "sequence": sequence,
+        "message_id": message_id,
+        "tool": tool,
+        "arguments": arguments,
+        "tool_call_id": tool_call_id,
+    }
+
+
+def tool_result_frame(
+    sequence: int, tool: str, result: Any, success: bool, tool_call_id: str, message_id: str | None = None
+) -> dict[str, Any]:
+    return {
+        "type": "tool_result",
+        "sequence": sequence,
+        "message_id": message_id,
+        "tool": tool,
+        "result": result,
+        "success": success,
+        "tool_call_id": tool_call_id,
+    }
+
+
+def status_frame(sequence: int, status: str, message: str = "", message_id: str | None = None) -> dict[str, Any]:
+    return {"type": "status", "sequence": sequence, "message_id": message_id, "status": status, "message": message}
+
+
+def encode_frame(run_id: str, frame: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """The body (Python ``json.dumps`` default spacing, encoded once) and the publish headers."""
+    headers = {MSG_ID_HEADER: frame_msg_id(run_id, int(frame["sequence"])), FRAME_TYPE_HEADER: str(frame["type"])}
+    if frame["type"] == "status":
+        headers[FRAME_STATUS_HEADER] = str(frame["status"])
+    return json.dumps(frame).encode(), headers
+
+
+def decode_frame(data: bytes) -> dict[str, Any]:
+    frame = json.loads(data)
+    if not isinstance(frame, dict) or "type" not in frame or "sequence" not in frame:
+        raise ValueError("not an output frame")
+    return frame
+
+
+def is_terminal_frame(frame: dict[str, Any]) -> bool:
+    return frame.get("type") == "status" and frame.get("status") in TERMINAL_STATUSES
+
+
+def is_terminal_headers(headers: dict[str, str] | None) -> bool:
+    """Terminal-frame test on headers alone (no JSON parsing on the hot path)."""
+    return headers is not None and headers.get(FRAME_STATUS_HEADER) in TERMINAL_STATUSES
+
+
+__all__ = [
+    "COMMANDS",
+    "EVENTS",
+    "FRAME_STATUS_HEADER",
+    "FRAME_TYPE_HEADER",
+    "RUN",
+    "RUN_EVENTS_FILTER",
+    "TERMINAL_STATUSES",
+    "USAGE",
+    "USAGE_EVENTS_FILTER",
+    "RunCompleted",
+    "RunFailed",
+    "RunRequested",
+    "RunStarted",
+    "RunStatus",
+    "RunStopRequested",
+    "RunStopped",
+    "StartRun",
+    "StopRun",
+    "UsageRecorded",
+    "content_frame",
+    "decode_frame",
+    "encode_frame",
+    "frame_msg_id",
+    "is_terminal_frame",
+    "is_terminal_headers",
+    "run_output_subject",
+    "run_subject",
+    "status_after",
+    "status_frame",
+    "tool_call_frame",
+    "tool_result_frame",
+    "usage_subject",
+]
