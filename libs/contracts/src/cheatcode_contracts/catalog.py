@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cheatcode_contracts import health, projects, runs, threads
+from cheatcode_contracts import health, projects, runs, sandbox, threads
 from cheatcode_contracts.base import Command, Contract
 from cheatcode_contracts.registry import ContractRegistry
 from cheatcode_contracts.subjects import command_subject
@@ -18,6 +18,8 @@ def all_contracts() -> tuple[type[Contract], ...]:
         *threads.COMMANDS,
         *runs.EVENTS,
         *runs.COMMANDS,
+        *sandbox.EVENTS,
+        *sandbox.COMMANDS,
         health.Ping,
     )
 
@@ -32,6 +34,7 @@ COMMAND_OWNERS: dict[type[Command], str] = {
     **{command: "agent" for command in projects.COMMANDS},
     **{command: "agent" for command in threads.COMMANDS},
     **{command: "agent" for command in runs.COMMANDS},
+    **{command: "sandbox" for command in sandbox.COMMANDS},
 }
 
 

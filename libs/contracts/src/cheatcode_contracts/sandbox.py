@@ -1,0 +1,391 @@
+"""Sandboxes: one isolated workspace per project, its lifecycle events and its NATS commands.
+
+Events (stream EVENTS, subject ``cc.evt.sandbox.<sandbox_id>``): SandboxCreated, SandboxStarted,
+SandboxStopped, SandboxDeleted, SandboxFailed. A project's sandbox id is derived from its project
+id (:func:`sandbox_id_for`), so two concurrent ``EnsureSandbox`` calls race on one subject and the
+event store's optimistic concurrency keeps exactly one sandbox per project.
+
+Commands are NATS request/reply. Every request body is the command's JSON (headers ``Cc-Type``,
+``Cc-Version``); every answer is a :class:`~cheatcode_contracts.base.CommandReply` whose ``result``
+is the typed reply model of :data:`REPLIES` (decode it with :func:`parse_reply`). Subjects:
+
+* ``cc.cmd.sandbox.<type_name>`` (e.g. ``cc.cmd.sandbox.sandbox.execute``): answered by any
+  sandbox replica (queue group ``sandbox``). The replica that takes a per-sandbox request forwards it
+  to the replica hosting the sandbox; if that host no longer answers, the sandbox is marked stopped
+  and restarted on the replica that took the request (its workspace lives on shared storage).
+* ``cc.cmd.sandbox.host.<instance_id>.<type_name>`` (:func:`host_subject`): answered only by that
+  replica. ``SandboxInfo.host_instance_id`` names it; callers may use it to skip the forward hop.
+* ``cc.cmd.sandbox.host.<instance_id>.ping``: liveness of one replica (a host that does not answer
+  within a second is considered gone).
+
+Byte payloads travel base64-encoded in JSON. NATS caps a message at 1 MiB by default, so one
+request or reply carries at most :data:`MAX_CHUNK_BYTES` (512 KiB) of raw bytes: large files are
+written with ``WriteFile(append=True)`` chunks and read with ``ReadFile(offset=, length=)``; archives
+are built on the host (``CreateArchive``) and fetched with ``ReadArchive`` chunks from that host.
+
+Paths are either absolute inside the sandbox (``/workspace/...``) or relative to the app directory
+(``/workspace/cheatcode-app`` for web, ``/workspace/cheatcode-mobile`` for mobile). Anything that
+resolves outside ``/workspace`` (``..``, other absolute paths, symlinks pointing out) is refused with
+``ErrorCode.INVALID``; a missing file gives ``ErrorCode.NOT_FOUND``.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cheatcode_contracts.base import Command, CommandReply, Event
+from cheatcode_contracts.subjects import COMMAND_PREFIX, _token
+
+SANDBOX = "sandbox"
+SERVICE = "sandbox"
+QUEUE_GROUP = "sandbox"
+WORKSPACE_ROOT = "/workspace"
+MAX_CHUNK_BYTES = 512 * 1024
+MAX_OUTPUT_BYTES = 256 * 1024
+MAX_TIMEOUT_SECONDS = 3600
+
+AppType = Literal["web", "mobile"]
+SandboxStatus = Literal["creating", "running", "stopped", "deleted", "failed"]
+
+_NAMESPACE = uuid.UUID("6f1c1e0a-5d2b-4c55-9a53-3c1f4b0d9e11")
+
+
+def sandbox_id_for(project_id: str) -> str:
+    """The one sandbox id a project can have: stable, so creation races resolve on one subject."""
+    return str(uuid.uuid5(_NAMESPACE, project_id))
+
+
+def app_dir(app_type: str) -> str:
+    """The default working directory inside the sandbox (the original's "default workspace")."""
+    return f"{WORKSPACE_ROOT}/cheatcode-mobile" if app_type == "mobile" else f"{WORKSPACE_ROOT}/cheatcode-app"
+
+
+def instance_token(instance_id: str) -> str:
+    """An instance id made safe for one subject token (host names may contain dots)."""
+    return _token(instance_id.replace(".", "_").replace(" ", "_"))
+
+
+def host_subject(instance_id: str, type_name: str) -> str:
+    """Subject answered only by the replica ``instance_id``."""
+    return f"{COMMAND_PREFIX}.{SERVICE}.host.{instance_token(instance_id)}.{type_name}"
+
+
+def host_ping_subject(instance_id: str) -> str:
+    return host_subject(instance_id, "ping")
+
+
+def shared_commands_filter() -> str:
+    """What every replica subscribes to in the queue group."""
+    return f"{COMMAND_PREFIX}.{SERVICE}.{SANDBOX}.>"
+
+
+def host_commands_filter(instance_id: str) -> str:
+    return f"{COMMAND_PREFIX}.{SERVICE}.host.{instance_token(instance_id)}.>"
+
+
+def b64encode(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64decode(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+class _SandboxEvent(Event):
+    aggregate_kind: ClassVar[str] = SANDBOX
+    aggregate_field: ClassVar[str] = "sandbox_id"
+
+    sandbox_id: str
+    project_id: str
+    user_id: str
+
+
+class SandboxCreated(_SandboxEvent):
+    """A workspace was allocated. ``preview_token`` is the secret part of its preview URLs."""
+
+    type_name: ClassVar[str] = "sandbox.created"
+
+    app_type: AppType = "web"
+    preview_token: str
+
+
+class SandboxStarted(_SandboxEvent):
+    type_name: ClassVar[str] = "sandbox.started"
+
+    host_instance_id: str
+
+
+class SandboxStopped(_SandboxEvent):
+    """``reason``: ``requested``, ``host_shutdown`` or ``host_lost`` (found dead by another replica)."""
+
+    type_name: ClassVar[str] = "sandbox.stopped"
+
+    host_instance_id: str
+    reason: str = "requested"
+
+
+class SandboxDeleted(_SandboxEvent):
+    type_name: ClassVar[str] = "sandbox.deleted"
+
+
+class SandboxFailed(_SandboxEvent):
+    type_name: ClassVar[str] = "sandbox.failed"
+
+    host_instance_id: str
+    reason: str
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+class EnsureSandbox(Command):
+    """Create the project's sandbox if missing and start it if not running (idempotent)."""
+
+    type_name: ClassVar[str] = "sandbox.ensure"
+
+    project_id: str
+    user_id: str
+    app_type: AppType = "web"
+
+
+class SandboxRequest(Command):
+    """A request about one existing sandbox; routed to the replica hosting it."""
+
+    sandbox_id: str
+
+
+class DeleteSandbox(SandboxRequest):
+    type_name: ClassVar[str] = "sandbox.delete"
+
+
+class ExecuteCommand(SandboxRequest):
+    """Run ``command`` with ``bash -lc``. Blocking: wait up to ``timeout`` s. Else: start it in a session."""
+
+    type_name: ClassVar[str] = "sandbox.execute"
+
+    command: str = Field(min_length=1, max_length=100_000)
+    cwd: str | None = None
+    timeout: int = Field(default=60, ge=1, le=MAX_TIMEOUT_SECONDS)
+    blocking: bool = True
+    session_name: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class GetSessionStatus(SandboxRequest):
+    type_name: ClassVar[str] = "sandbox.session_status"
+
+    session_name: str = Field(min_length=1, max_length=128)
+
+
+class KillSession(SandboxRequest):
+    """Terminate every running command of a session (the agent's ``terminate_command``)."""
+
+    type_name: ClassVar[str] = "sandbox.kill_session"
+
+    session_name: str = Field(min_length=1, max_length=128)
+
+
+class WriteFile(SandboxRequest):
+    """Create or replace a file (parents created); ``append`` adds a further chunk."""
+
+    type_name: ClassVar[str] = "sandbox.write_file"
+
+    path: str = Field(min_length=1, max_length=4096)
+    content_b64: str = Field(max_length=(MAX_CHUNK_BYTES * 4) // 3 + 4)
+    append: bool = False
+
+
+class ReadFile(SandboxRequest):
+    type_name: ClassVar[str] = "sandbox.read_file"
+
+    path: str = Field(min_length=1, max_length=4096)
+    offset: int = Field(default=0, ge=0)
+    length: int = Field(default=MAX_CHUNK_BYTES, ge=1, le=MAX_CHUNK_BYTES)
+
+
+class ListFiles(SandboxRequest):
+    type_name: ClassVar[str] = "sandbox.list_files"
+
+    path: str = Field(min_length=1, max_length=4096)
+
+
+class DeleteFile(SandboxRequest):
+    """Delete a file, or a directory with everything under it."""
+
+    type_name: ClassVar[str] = "sandbox.delete_file"
+
+    path: str = Field(min_length=1, max_length=4096)
+
+
+class FileTree(SandboxRequest):
+    type_name: ClassVar[str] = "sandbox.file_tree"
+
+    path: str | None = None
+
+
+class CreateArchive(SandboxRequest):
+    """Zip the workspace (without node_modules, .git, build output) on the host; fetch with ReadArchive."""
+
+    type_name: ClassVar[str] = "sandbox.create_archive"
+
+
+class ReadArchive(SandboxRequest):
+    """One chunk of an archive; must go to ``ArchiveInfo.host_instance_id``. Last chunk deletes it."""
+
+    type_name: ClassVar[str] = "sandbox.read_archive"
+
+    archive_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    offset: int = Field(default=0, ge=0)
+    length: int = Field(default=MAX_CHUNK_BYTES, ge=1, le=MAX_CHUNK_BYTES)
+
+
+class GetPreviewTarget(SandboxRequest):
+    """Where the API's preview proxy connects to reach ``port`` inside the sandbox."""
+
+    type_name: ClassVar[str] = "sandbox.preview_target"
+
+    port: int = Field(ge=1, le=65535)
+
+
+# --- replies (CommandReply.result) --------------------------------------------------------------
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+class SandboxInfo(_Reply):
+    sandbox_id: str
+    project_id: str
+    status: SandboxStatus
+    host_instance_id: str | None = None
+    app_type: AppType = "web"
+    preview_token: str = ""
+    message: str = ""
+
+
+class SandboxDeletedResult(_Reply):
+    sandbox_id: str
+    deleted: bool
+
+
+class ExecuteResult(_Reply):
+    """Blocking: output/exit_code. Non-blocking: session_name/command_id (the command keeps running)."""
+
+    blocking: bool
+    output: str = ""
+    exit_code: int | None = None
+    success: bool = False
+    timed_out: bool = False
+    truncated: bool = False
+    session_name: str | None = None
+    command_id: str | None = None
+
+
+class SessionCommandInfo(_Reply):
+    command_id: str
+    command: str
+    exit_code: int | None  # None while running
+    running: bool
+    logs: str  # the last MAX_OUTPUT_BYTES of combined stdout/stderr
+
+
+class SessionStatus(_Reply):
+    session_name: str
+    commands: list[SessionCommandInfo]
+    total_commands: int
+
+
+class KillSessionResult(_Reply):
+    session_name: str
+    killed: int
+
+
+class FileWritten(_Reply):
+    path: str
+    size: int
+
+
+class FileChunk(_Reply):
+    path: str
+    offset: int
+    size: int  # total size of the file
+    content_b64: str
+    eof: bool
+
+
+class FileEntry(_Reply):
+    name: str
+    path: str
+    is_dir: bool
+    size: int
+    mod_time: str
+    permissions: str
+
+
+class FileListing(_Reply):
+    files: list[FileEntry]
+
+
+class FileDeletedResult(_Reply):
+    path: str
+    deleted: bool
+
+
+class FileTreeResult(_Reply):
+    tree: list[dict[str, Any]]
+    total_files: int = Field(alias="totalFiles")
+    base_path: str = Field(alias="basePath")
+
+
+class ArchiveInfo(_Reply):
+    archive_id: str
+    size: int
+    host_instance_id: str
+
+
+class PreviewTarget(_Reply):
+    """An HTTP origin (``http://host:port``) and the path prefix under which it serves the sandbox port."""
+
+    origin: str
+    path_prefix: str
+    host_instance_id: str
+
+
+EVENTS: tuple[type[Event], ...] = (SandboxCreated, SandboxStarted, SandboxStopped, SandboxDeleted, SandboxFailed)
+
+REPLIES: dict[type[Command], type[BaseModel]] = {
+    EnsureSandbox: SandboxInfo,
+    DeleteSandbox: SandboxDeletedResult,
+    ExecuteCommand: ExecuteResult,
+    GetSessionStatus: SessionStatus,
+    KillSession: KillSessionResult,
+    WriteFile: FileWritten,
+    ReadFile: FileChunk,
+    ListFiles: FileListing,
+    DeleteFile: FileDeletedResult,
+    FileTree: FileTreeResult,
+    CreateArchive: ArchiveInfo,
+    ReadArchive: FileChunk,
+    GetPreviewTarget: PreviewTarget,
+}
+COMMANDS: tuple[type[Command], ...] = tuple(REPLIES)
+
+
+def reply_result(model: BaseModel) -> dict[str, Any]:
+    """The ``CommandReply.result`` of a typed reply (JSON-ready, aliases used)."""
+    return model.model_dump(mode="json", by_alias=True)
+
+
+def parse_reply(command: type[Command] | Command, reply: CommandReply) -> Any:
+    """The typed reply model of a successful ``reply`` to ``command``."""
+    model = command if isinstance(command, type) else type(command)
+    if not reply.ok:
+        raise ValueError(f"{model.type_name} failed: {reply.error}")
+    return REPLIES[model].model_validate(reply.result)
