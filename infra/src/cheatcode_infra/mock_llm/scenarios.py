@@ -1,0 +1,136 @@
+"""What the mock model answers, decided only by the conversation it is sent.
+
+The scenario is chosen by a ``[mock:<name>]`` directive in the newest user message, and
+its step by how many tool results follow that message. No server state: the same request
+always gets the same answer, and any number of agent replicas can share one server.
+
+Scenarios:
+- ``default``: create_file hello.txt → execute_command (upper-cases it into result.txt)
+  → read_file result.txt → complete (quoting what it read).
+- ``long[:<chunks>[:<ms>]]``: streams ``chunks`` text pieces (default 1500), one every
+  ``ms`` milliseconds (default 100), then stops: 2.5 minutes, for stop/resume tests.
+- ``fail``: HTTP 500 on every call. ``fail-stream``: a few chunks, then an error chunk.
+- ``echo``: answers with the user's text. ``ask``: calls ``ask`` with a question.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+DIRECTIVE = re.compile(r"\[mock:([a-z-]+)((?::\d+)*)\]")
+HELLO_FILE = "hello.txt"
+HELLO_TEXT = "Hello from the Cheatcode mock model\n"
+RESULT_FILE = "result.txt"
+UPPERCASE_COMMAND = f"tr '[:lower:]' '[:upper:]' < {HELLO_FILE} > {RESULT_FILE} && echo converted"
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One model turn: text pieces streamed one by one, then tool calls (or a stop)."""
+
+    chunks: tuple[str, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    chunk_delay: float = 0.0
+    http_error: int | None = None  # answer with this status instead of a completion
+    stream_error_after: int | None = None  # streamed: fail after this many chunks
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+    @property
+    def finish_reason(self) -> str:
+        return "tool_calls" if self.tool_calls else "stop"
+
+
+def message_text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return ""
+
+
+def next_reply(messages: list[dict[str, Any]]) -> Reply:
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    prompt = message_text(messages[last_user]) if last_user >= 0 else ""
+    tool_results = [m for m in messages[last_user + 1 :] if m.get("role") == "tool"]
+    match = DIRECTIVE.search(prompt)
+    name = match.group(1) if match else "default"
+    params = [int(p) for p in match.group(2).split(":")[1:]] if match else []
+    if name == "long":
+        return _long(params)
+    if name == "fail":
+        return Reply(http_error=500)
+    if name == "fail-stream":
+        return Reply(chunks=_words("Starting to work on this, then"), stream_error_after=3)
+    if name == "echo":
+        return Reply(chunks=_words(DIRECTIVE.sub("", prompt).strip() or "(empty)"))
+    if name == "ask":
+        return _ask(tool_results)
+    return _default(tool_results)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """Split into word-sized pieces that join back to exactly ``text``."""
+    return tuple(re.findall(r"\S+\s*|\s+", text))
+
+
+def _long(params: list[int]) -> Reply:
+    count = params[0] if params else 1500
+    delay_ms = params[1] if len(params) > 1 else 100
+    return Reply(chunks=tuple(f"tick {n} " for n in range(1, count + 1)), chunk_delay=delay_ms / 1000)
+
+
+def _ask(tool_results: list[dict[str, Any]]) -> Reply:
+    if tool_results:
+        return Reply(chunks=_words("Waiting for your answer."))
+    question = {"text": "Which colour should the button be?"}
+    return Reply(chunks=_words("I need one detail first."), tool_calls=(ToolCall("call_ask_0", "ask", question),))
+
+
+def _default(tool_results: list[dict[str, Any]]) -> Reply:
+    step = len(tool_results)
+    if step == 0:
+        args: dict[str, Any] = {"file_path": HELLO_FILE, "file_contents": HELLO_TEXT}
+        return Reply(_words("I'll create a greeting file first."), (ToolCall("call_default_0", "create_file", args),))
+    if step == 1:
+        args = {"command": UPPERCASE_COMMAND, "blocking": True, "timeout": 30}
+        return Reply(
+            _words("Now I'll transform it with a command."), (ToolCall("call_default_1", "execute_command", args),)
+        )
+    if step == 2:
+        args = {"file_path": RESULT_FILE}
+        return Reply(_words("Let me read the result."), (ToolCall("call_default_2", "read_file", args),))
+    if step == 3:
+        seen = _read_content(tool_results[-1])
+        args = {"message": f"Created {HELLO_FILE} and {RESULT_FILE}: {seen.strip()}"}
+        return Reply(_words("All done."), (ToolCall("call_default_3", "complete", args),))
+    return Reply(chunks=_words("The task is complete."))
+
+
+def _read_content(tool_message: dict[str, Any]) -> str:
+    """The file content inside a read_file result, however the agent encoded it."""
+    text = message_text(tool_message)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(data, dict):
+        output = data.get("output", data)
+        if isinstance(output, dict):
+            return str(output.get("content", output))
+        return str(output)
+    return text
