@@ -1,0 +1,3 @@
+"""The agent service: projects, threads, messages (and, later, agent runs)."""
+
+SERVICE = "agent"

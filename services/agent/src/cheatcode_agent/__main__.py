@@ -1,0 +1,3 @@
+from cheatcode_agent.entrypoint.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,16 @@
+"""Where a run's output frames go: the RUN_OUTPUT stream, read back by the API's SSE route."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+
+class RunOutput(ABC):
+    @abstractmethod
+    async def publish(self, run_id: str, frame: dict[str, Any]) -> None:
+        """Store one frame (idempotent on ``(run_id, sequence)``)."""
+
+    @abstractmethod
+    async def last_frame(self, run_id: str) -> dict[str, Any] | None:
+        """The newest stored frame of the run, or None."""
