@@ -39,11 +39,11 @@ class NatsServer:
         return f"nats://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        args = [nats_server_binary(), "-js", "-a", "127.0.0.1", "-p", str(self.port)]
-        args += ["-m", str(self.monitor_port), "-sd", str(self.store_dir)]
-        if self.config_file is not None:
-            args += ["-c", str(self.config_file)]
-        return args
+        args = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port)]
+        if self.config_file is None:
+            return [*args, "-js", "-sd", str(self.store_dir)]
+        # The config file enables JetStream with its own store_dir (the server rejects both).
+        return [*args, "-c", str(self.config_file)]
 
     def start(self, timeout: float = 10.0) -> None:
         self.store_dir.mkdir(parents=True, exist_ok=True)

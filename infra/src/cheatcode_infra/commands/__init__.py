@@ -1,0 +1,1 @@
+"""One module per ``cheatcode`` subcommand (see ``cheatcode_infra.cli``)."""

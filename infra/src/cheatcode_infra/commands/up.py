@@ -1,0 +1,42 @@
+"""``cheatcode up``: run the whole stack in the foreground until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+NAME = "up"
+HELP = "Run NATS, PostgreSQL, the dev JWT issuer and every service on this machine (Ctrl-C stops all)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--home", default=None, help="data dir (default $CHEATCODE_HOME or ./.cheatcode)")
+    parser.add_argument("--api-port", type=int, default=None, help="API port (default $CHEATCODE_API_PORT or 8000)")
+    parser.add_argument("--stop-timeout", type=float, default=10.0, help="seconds between SIGTERM and SIGKILL")
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from cheatcode_infra.home import StackHome, resolve_home
+    from cheatcode_infra.supervisor import Supervisor, UpConfig, setup_logging
+
+    home = StackHome(resolve_home(args.home))
+    api_port = args.api_port if args.api_port is not None else int(os.environ.get("CHEATCODE_API_PORT") or 8000)
+    environ = dict(os.environ)
+    environ.pop("CHEATCODE_API_PORT", None)  # resolved above; the supervisor hands the API its own value
+    setup_logging(home)
+    config = UpConfig(
+        home=home,
+        api_port=api_port,
+        api_host=os.environ.get("CHEATCODE_API_HOST") or "127.0.0.1",
+        stop_timeout=args.stop_timeout,
+        environ=environ,
+    )
+    try:
+        asyncio.run(Supervisor(config).run())
+    except Exception:
+        logging.getLogger("cheatcode.up").exception("the stack failed; everything started was stopped")
+        return 1
+    return 0
