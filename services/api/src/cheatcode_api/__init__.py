@@ -1,0 +1,1 @@
+"""Cheatcode HTTP gateway: auth, routes, read-model projections, SSE from JetStream."""

@@ -1,0 +1,3 @@
+from cheatcode_api.adapters.nats.command_bus import NatsCommandBus
+
+__all__ = ["NatsCommandBus"]

@@ -1,0 +1,45 @@
+"""asyncpg connections and pools that see the API's schema and speak jsonb as Python values."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the read models live: a DSN and the schema holding every API table."""
+
+    dsn: str
+    schema: str = "cheatcode_api"
+
+    def server_settings(self) -> dict[str, str]:
+        return {"search_path": self.schema, "application_name": "cheatcode-api"}
+
+    async def connect(self) -> asyncpg.Connection:
+        conn = await asyncpg.connect(self.dsn, server_settings=self.server_settings())
+        await init_connection(conn)
+        return conn
+
+    async def create_pool(self, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+        pool = await asyncpg.create_pool(
+            self.dsn,
+            min_size=min_size,
+            max_size=max_size,
+            server_settings=self.server_settings(),
+            init=init_connection,
+        )
+        assert pool is not None
+        return pool
+
+
+def _encode_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("jsonb", "json"):
+        await conn.set_type_codec(type_name, encoder=_encode_json, decoder=json.loads, schema="pg_catalog")

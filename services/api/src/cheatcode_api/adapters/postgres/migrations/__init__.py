@@ -1,0 +1,1 @@
+"""SQL migrations, ``NNN_name.sql``, applied in order by :mod:`..migrate`."""

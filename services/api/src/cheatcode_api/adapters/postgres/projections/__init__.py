@@ -1,0 +1,14 @@
+"""Every projection the API runs. Add a new read model here (and its migration)."""
+
+from __future__ import annotations
+
+from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.adapters.postgres.projections.conversations import MessagesProjection, ThreadsProjection
+from cheatcode_api.adapters.postgres.projections.projects import ProjectsProjection
+
+
+def all_projections() -> list[Projection]:
+    return [ProjectsProjection(), ThreadsProjection(), MessagesProjection()]
+
+
+__all__ = ["MessagesProjection", "ProjectsProjection", "ThreadsProjection", "all_projections"]

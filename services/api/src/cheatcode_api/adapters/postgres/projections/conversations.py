@@ -1,0 +1,47 @@
+"""``threads`` and ``messages`` read models."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+
+import asyncpg
+
+from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.domain.rows import message_row, thread_row, thread_touched_at
+from cheatcode_contracts.threads import MessageAdded, ThreadCreated
+from cheatcode_runtime.eventstore import StoredEvent
+
+INSERT_THREAD = """
+INSERT INTO threads (thread_id, project_id, user_id, is_public, metadata, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (thread_id) DO NOTHING
+"""
+TOUCH_THREAD = "UPDATE threads SET updated_at = GREATEST(updated_at, $2) WHERE thread_id = $1"
+INSERT_MESSAGE = """
+INSERT INTO messages (message_id, thread_id, position, type, is_llm_message, content, metadata, agent_run_id,
+                      created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (message_id) DO NOTHING
+"""
+
+
+class ThreadsProjection(Projection):
+    name = "threads"
+    handles = frozenset({ThreadCreated.type_name, MessageAdded.type_name})
+
+    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+        event = stored.event
+        if isinstance(event, ThreadCreated):
+            await conn.execute(INSERT_THREAD, *astuple(thread_row(event)))
+        elif isinstance(event, MessageAdded):
+            await conn.execute(TOUCH_THREAD, event.thread_id, thread_touched_at(event))
+
+
+class MessagesProjection(Projection):
+    name = "messages"
+    handles = frozenset({MessageAdded.type_name})
+
+    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+        event = stored.event
+        if isinstance(event, MessageAdded):
+            await conn.execute(INSERT_MESSAGE, *astuple(message_row(event, stored.position)))

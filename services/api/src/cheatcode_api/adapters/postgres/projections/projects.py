@@ -1,0 +1,29 @@
+"""``projects`` read model."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+
+import asyncpg
+
+from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.domain.rows import project_row
+from cheatcode_contracts.projects import ProjectCreated
+from cheatcode_runtime.eventstore import StoredEvent
+
+INSERT_PROJECT = """
+INSERT INTO projects (project_id, user_id, name, description, app_type, model_name, is_public, sandbox,
+                      created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (project_id) DO NOTHING
+"""
+
+
+class ProjectsProjection(Projection):
+    name = "projects"
+    handles = frozenset({ProjectCreated.type_name})
+
+    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+        event = stored.event
+        if isinstance(event, ProjectCreated):
+            await conn.execute(INSERT_PROJECT, *astuple(project_row(event)))

@@ -1,0 +1,155 @@
+"""Projection runner: the EVENTS stream → read-model rows, exactly once per checkpoint.
+
+Why the durable position is the checkpoint in Postgres, not a JetStream durable consumer:
+the position a read model has reached is only trustworthy if it is committed atomically
+with the rows it describes. A durable consumer's ack lives in NATS, so a crash between
+the Postgres commit and the ack (or the reverse) would re-apply or skip events. Here each
+batch is applied in one Postgres transaction that also advances ``projection_checkpoints``
+(locked ``FOR UPDATE``, and events at or below it are skipped), so redelivery changes
+nothing and the checkpoint is exactly as durable as the rows. The JetStream side is an
+*ordered* push consumer — ephemeral, in-order, flow-controlled, the fastest replay nats-py
+offers — created at checkpoint + 1 on every (re)start; after any error the runner drops
+it and starts again from the checkpoint it reads back from Postgres.
+
+Only one replica applies at a time: the runner holds a session-level advisory lock on its
+dedicated connection (the one it applies with). Other replicas stand by polling for the
+lock; when the leader dies, Postgres drops its session and its lock, and a standby takes
+over from the committed checkpoint. Each commit also sends ``pg_notify`` with the new
+position, so every replica's :class:`~.waiter.PostgresCheckpointWaiter` learns it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+
+import asyncpg
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext, api
+
+from cheatcode_api.adapters.postgres import checkpoints
+from cheatcode_api.adapters.postgres.connection import Database
+from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_contracts import ContractRegistry
+from cheatcode_contracts.envelope import TYPE_HEADER, decode_event
+from cheatcode_contracts.streams import EVENTS
+from cheatcode_contracts.subjects import all_events_filter
+from cheatcode_runtime.eventstore import StoredEvent
+
+log = logging.getLogger(__name__)
+
+RUNNER_LOCK_KEY = 0x6363_7072  # "ccpr": one applier across every API replica
+Observer = Callable[[Sequence[str], int], None]
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        database: Database,
+        js: JetStreamContext,
+        registry: ContractRegistry,
+        projections: Sequence[Projection],
+        *,
+        batch_size: int = 500,
+        standby_interval: float = 1.0,
+        retry_delay: float = 1.0,
+        on_advanced: Observer | None = None,
+    ) -> None:
+        names = [projection.name for projection in projections]
+        if len(set(names)) != len(names):
+            raise ValueError(f"projection names must be unique: {names}")
+        self._database = database
+        self._js = js
+        self._registry = registry
+        self._projections = list(projections)
+        self._names = sorted(names)
+        self._batch_size = batch_size
+        self._standby_interval = standby_interval
+        self._retry_delay = retry_delay
+        self._on_advanced = on_advanced
+        self.leading = False
+        self.position = 0  # last position this runner committed
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    async def run(self) -> None:
+        """Lead or stand by, forever; any error restarts from the committed checkpoint."""
+        while True:
+            try:
+                conn = await self._database.connect()
+                try:
+                    await self._acquire_lock(conn)
+                    self.leading = True
+                    log.info("projection runner leading: %s", ", ".join(self._names))
+                    await self._follow(conn)
+                finally:
+                    self.leading = False
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(conn.close(timeout=2))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("projection runner failed; restarting from the checkpoint")
+                await asyncio.sleep(self._retry_delay)
+
+    async def _acquire_lock(self, conn: asyncpg.Connection) -> None:
+        # Polling is the only way: Postgres has no notification for a released advisory lock.
+        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RUNNER_LOCK_KEY):  # noqa: ASYNC110
+            await asyncio.sleep(self._standby_interval)
+
+    async def _follow(self, conn: asyncpg.Connection) -> None:
+        await checkpoints.ensure_rows(conn, self._names)
+        known = await checkpoints.read_all(conn)
+        start = min(known[name] for name in self._names)
+        self.position = start
+        queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=self._batch_size * 4)
+        sub = await self._js.subscribe(
+            all_events_filter(),
+            stream=EVENTS.name,
+            ordered_consumer=True,
+            deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
+            config=api.ConsumerConfig(opt_start_seq=start + 1),
+            cb=queue.put,
+        )
+        try:
+            while True:
+                batch = [await queue.get()]
+                while len(batch) < self._batch_size and not queue.empty():
+                    batch.append(queue.get_nowait())
+                await self.apply_batch(conn, batch)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Msg]) -> None:
+        """Apply ``batch`` (in stream order) and advance every checkpoint, in one transaction."""
+        last = batch[-1].metadata.sequence.stream
+        async with conn.transaction():
+            seen = await checkpoints.lock_for_update(conn, self._names)
+            applied = dict(seen)  # also guards against a position delivered twice within the batch
+            for msg in batch:
+                await self._apply_one(conn, msg, applied)
+            behind = [name for name in self._names if seen[name] < last]
+            if behind:
+                await checkpoints.advance(conn, behind, last)
+                await conn.execute(
+                    "SELECT pg_notify($1, $2)", checkpoints.NOTIFY_CHANNEL, checkpoints.notify_payload(behind, last)
+                )
+        self.position = max(self.position, last)
+        if behind and self._on_advanced is not None:
+            self._on_advanced(behind, last)
+
+    async def _apply_one(self, conn: asyncpg.Connection, msg: Msg, applied: dict[str, int]) -> None:
+        position = msg.metadata.sequence.stream
+        type_name = (msg.headers or {}).get(TYPE_HEADER)
+        targets = [p for p in self._projections if type_name in p.handles and position > applied[p.name]]
+        if targets:
+            stored = StoredEvent(msg.subject, position, decode_event(self._registry, msg.headers, msg.data))
+            for projection in targets:
+                await projection.apply(conn, stored)
+        for name in self._names:
+            applied[name] = max(applied[name], position)

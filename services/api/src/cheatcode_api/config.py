@@ -1,0 +1,57 @@
+"""Settings of the API process, read from ``CHEATCODE_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from cheatcode_runtime.nats import NatsSettings
+
+
+def default_instance_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Everything the composition root needs; nothing else reads the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="CHEATCODE_", extra="ignore")
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    database_schema: str = "cheatcode_api"
+    database_pool_size: int = Field(default=10, ge=1)
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=0, le=65535)
+
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_authorized_parties: CommaList = Field(default_factory=list)
+    jwks_refresh_interval: float = Field(default=30.0, ge=0)  # min seconds between refetches for an unknown kid
+    jwks_cache_ttl: float = Field(default=3600.0, gt=0)
+
+    admin_api_key: SecretStr | None = None
+    cors_origins: CommaList = Field(default_factory=lambda: ["http://localhost:3000"])
+    hsts: bool = False  # Strict-Transport-Security: only behind TLS in production
+
+    instance_id: str = Field(default_factory=default_instance_id)
+    command_timeout: float = Field(default=10.0, gt=0)
+    read_your_writes_timeout: float = Field(default=10.0, gt=0)
+    nats: NatsSettings = Field(default_factory=NatsSettings)
+
+    @field_validator("jwt_authorized_parties", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split_commas(value)

@@ -1,0 +1,100 @@
+"""Events → read-model rows. Pure functions, so the projection SQL stays trivial and testable.
+
+Every value comes from the event (timestamps included), never from the clock, so that a
+rebuild from the log produces identical rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cheatcode_contracts.projects import ProjectCreated
+from cheatcode_contracts.threads import MessageAdded, ThreadCreated
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    project_id: str
+    user_id: str
+    name: str
+    description: str
+    app_type: str
+    model_name: str | None
+    is_public: bool
+    sandbox: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    thread_id: str
+    project_id: str
+    user_id: str
+    is_public: bool
+    metadata: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    message_id: str
+    thread_id: str
+    position: int
+    type: str
+    is_llm_message: bool
+    content: Any
+    metadata: dict[str, Any]
+    agent_run_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def project_row(event: ProjectCreated) -> ProjectRow:
+    return ProjectRow(
+        project_id=event.project_id,
+        user_id=event.user_id,
+        name=event.name,
+        description=event.description,
+        app_type=event.app_type,
+        model_name=event.model_name,
+        is_public=event.is_public,
+        sandbox={},
+        created_at=event.occurred_at,
+        updated_at=event.occurred_at,
+    )
+
+
+def thread_row(event: ThreadCreated) -> ThreadRow:
+    return ThreadRow(
+        thread_id=event.thread_id,
+        project_id=event.project_id,
+        user_id=event.user_id,
+        is_public=event.is_public,
+        metadata=dict(event.metadata),
+        created_at=event.occurred_at,
+        updated_at=event.occurred_at,
+    )
+
+
+def message_row(event: MessageAdded, position: int) -> MessageRow:
+    return MessageRow(
+        message_id=event.message_id,
+        thread_id=event.thread_id,
+        position=position,
+        type=event.type,
+        is_llm_message=event.is_llm_message,
+        content=event.content,
+        metadata=dict(event.metadata),
+        agent_run_id=event.agent_run_id,
+        created_at=event.occurred_at,
+        updated_at=event.occurred_at,
+    )
+
+
+def thread_touched_at(event: MessageAdded) -> datetime:
+    """A new message makes its thread the most recently updated one."""
+    return event.occurred_at

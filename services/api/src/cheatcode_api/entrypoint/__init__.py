@@ -1,0 +1,1 @@
+"""Composition root (bootstrap), FastAPI app factory (app), process entry (main)."""

@@ -1,0 +1,52 @@
+"""The FastAPI app factory. ``create_app(container)`` wires routes, errors and middleware.
+
+The container is built (connected, migrated) before the app; the lifespan only starts the
+background tasks (projection runner, checkpoint listener) and closes everything on exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from cheatcode_api.entrypoint.bootstrap import Container
+from cheatcode_api.entrypoint.errors import install_error_handlers
+from cheatcode_api.entrypoint.middleware import install_middleware
+from cheatcode_api.entrypoint.routes import all_routers
+
+API_PREFIX = "/api"
+
+
+def create_app(
+    container: Container,
+    *,
+    extra_routers: Sequence[APIRouter] = (),
+    close_container_on_shutdown: bool = True,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        container.start_background()
+        try:
+            yield
+        finally:
+            if close_container_on_shutdown:
+                await container.close()
+            else:
+                await container.stop_background()
+
+    app = FastAPI(
+        title="Cheatcode API",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.container = container
+    for router in (*all_routers(), *extra_routers):
+        app.include_router(router, prefix=API_PREFIX)
+    install_error_handlers(app)
+    install_middleware(app, cors_origins=container.settings.cors_origins, hsts=container.settings.hsts)
+    return app

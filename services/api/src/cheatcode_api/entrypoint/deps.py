@@ -1,0 +1,95 @@
+"""FastAPI dependencies every router uses: the container, the caller, admin access.
+
+- ``CurrentUser``    — ``Authorization: Bearer`` only (every normal route).
+- ``StreamUser``     — ``?token=`` (takes precedence) or the header: for SSE routes,
+                       because a browser's EventSource cannot send headers.
+- ``AdminAccess``    — ``X-API-Key`` or ``X-Admin-Api-Key`` compared in constant time.
+- ``ContainerDep``   — the process's :class:`Container` (NATS, JetStream, pool, ...).
+- ``Deps``           — :class:`HandlerDeps` for the use cases in ``handlers``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from cheatcode_api.entrypoint.bootstrap import Container
+from cheatcode_api.handlers import HandlerDeps
+from cheatcode_api.ports.auth import AuthenticatedUser, InvalidTokenError
+
+BEARER = {"WWW-Authenticate": "Bearer"}
+NO_CREDENTIALS = "No valid authentication credentials found"
+NO_STREAM_CREDENTIALS = "Authentication required - provide token via query parameter or Authorization header"
+
+_bearer = HTTPBearer(auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+_admin_api_key = APIKeyHeader(name="X-Admin-Api-Key", auto_error=False)
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_handler_deps(container: ContainerDep) -> HandlerDeps:
+    return container.handler_deps
+
+
+Deps = Annotated[HandlerDeps, Depends(get_handler_deps)]
+
+
+def unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status_code=401, detail=detail, headers=BEARER)
+
+
+async def _verify(container: Container, token: str) -> AuthenticatedUser:
+    try:
+        return await container.verifier.verify(token)
+    except InvalidTokenError as error:
+        raise unauthorized(f"Invalid token: {error}") from None
+
+
+async def current_user(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AuthenticatedUser:
+    if credentials is None or not credentials.credentials.strip():
+        raise unauthorized(NO_CREDENTIALS)
+    return await _verify(container, credentials.credentials.strip())
+
+
+async def current_stream_user(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: Annotated[str | None, Query(description="JWT for EventSource clients")] = None,
+) -> AuthenticatedUser:
+    raw = token if token else (credentials.credentials if credentials else None)
+    if raw is None or not raw.strip():
+        raise unauthorized(NO_STREAM_CREDENTIALS)
+    return await _verify(container, raw.strip())
+
+
+async def require_admin(
+    container: ContainerDep,
+    api_key: Annotated[str | None, Depends(_api_key)],
+    admin_api_key: Annotated[str | None, Depends(_admin_api_key)],
+) -> None:
+    expected = container.settings.admin_api_key
+    if expected is None or not expected.get_secret_value():
+        raise HTTPException(status_code=503, detail="Admin API key not configured on server")
+    given = api_key or admin_api_key
+    if not given:
+        raise HTTPException(status_code=401, detail="Admin API key required")
+    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        raise HTTPException(status_code=403, detail="Invalid admin API key")
+
+
+CurrentUser = Annotated[AuthenticatedUser, Depends(current_user)]
+StreamUser = Annotated[AuthenticatedUser, Depends(current_stream_user)]
+AdminAccess = Annotated[None, Depends(require_admin)]

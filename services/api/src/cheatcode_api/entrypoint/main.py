@@ -1,0 +1,48 @@
+"""Process entry: build the container, serve the app with uvicorn, stop cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import uvicorn
+
+from cheatcode_api.adapters.postgres.connection import Database
+from cheatcode_api.adapters.postgres.migrate import drop_schema
+from cheatcode_api.config import Settings
+from cheatcode_api.entrypoint.app import create_app
+from cheatcode_api.entrypoint.bootstrap import build_container
+
+
+async def serve(settings: Settings) -> None:
+    container = await build_container(settings)
+    app = create_app(container)
+    config = uvicorn.Config(
+        app, host=settings.api_host, port=settings.api_port, log_level="info", lifespan="on", access_log=False
+    )
+    await uvicorn.Server(config).serve()  # handles SIGINT/SIGTERM; the lifespan closes the container
+
+
+async def rebuild_read_models(settings: Settings) -> None:
+    """Drop every read model; the next start replays the EVENTS stream from the beginning."""
+    conn = await Database(settings.database_url, settings.database_schema).connect()
+    try:
+        await drop_schema(conn, settings.database_schema)
+    finally:
+        await conn.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    if args == ["drop-read-models"]:
+        asyncio.run(rebuild_read_models(settings))
+        print(f"dropped schema {settings.database_schema!r}; restart the API to rebuild it from the log")
+        return 0
+    if args:
+        print("usage: python -m cheatcode_api [drop-read-models]", file=sys.stderr)
+        return 2
+    asyncio.run(serve(settings))
+    return 0

@@ -1,0 +1,12 @@
+"""Every router of the API. To add one: write ``routes/<area>.py`` exposing ``router`` and list it here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cheatcode_api.entrypoint.routes import health, messages, projects, threads
+
+
+def all_routers() -> list[APIRouter]:
+    """Routers mounted under ``/api`` (their own paths omit the prefix)."""
+    return [health.router, projects.router, threads.router, messages.router]

@@ -1,0 +1,1 @@
+"""Ports: the ABCs for every external system the API talks to."""

@@ -1,0 +1,27 @@
+"""Agent-run output from JetStream (RUN_OUTPUT) to Server-Sent Events.
+
+One :class:`RunFeed` per run with clients in this process follows ``cc.run.<id>`` with a
+single ordered consumer and fans each frame, encoded once, out to every local client.
+Clients resume from ``Last-Event-ID`` (the JetStream stream sequence) without gap or
+duplicate: from the feed's in-memory window when it reaches back far enough, otherwise
+from JetStream, spliced into the live feed by sequence.
+"""
+
+from cheatcode_api.streaming.client import SseClient
+from cheatcode_api.streaming.frames import PING, encode_frame, is_terminal, parse_last_event_id
+from cheatcode_api.streaming.gc_tuning import tune_gc
+from cheatcode_api.streaming.hub import RunStreamHub, StreamingSettings
+from cheatcode_api.streaming.response import SSE_HEADERS, SseResponse
+
+__all__ = [
+    "PING",
+    "SSE_HEADERS",
+    "RunStreamHub",
+    "SseClient",
+    "SseResponse",
+    "StreamingSettings",
+    "encode_frame",
+    "is_terminal",
+    "parse_last_event_id",
+    "tune_gc",
+]
