@@ -25,7 +25,11 @@ class SseResponse(Response):
     media_type = "text/event-stream"
 
     def __init__(self, hub: RunStreamHub, client: SseClient, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(content=None, status_code=200, headers={**SSE_HEADERS, **(headers or {})})
+        # Not Response.__init__: it would add ``content-length: 0`` for an empty body.
+        self.status_code = 200
+        self.background = None
+        all_headers = {"content-type": "text/event-stream; charset=utf-8", **SSE_HEADERS, **(headers or {})}
+        self.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in all_headers.items()]
         self._hub = hub
         self._client = client
 
