@@ -46,6 +46,7 @@ class JwksTokenVerifier(TokenVerifier):
         self._owns_client = client is None
         self._cache = _KeyCache()
         self._fetch_lock = asyncio.Lock()
+        self._last_miss_fetch = float("-inf")  # when an unknown kid last caused a fetch
 
     async def verify(self, token: str) -> AuthenticatedUser:
         header = _unverified_header(token)
@@ -107,8 +108,10 @@ class JwksTokenVerifier(TokenVerifier):
         async with self._fetch_lock:
             if self._cache.fetched_at >= started:
                 return True  # someone fetched while we waited for the lock
-            if not force and started - self._cache.fetched_at < self._settings.refresh_interval:
-                return False
+            if not force:
+                if started - self._last_miss_fetch < self._settings.refresh_interval:
+                    return False
+                self._last_miss_fetch = started
             try:
                 self._cache = _KeyCache(keys=await self._fetch(), fetched_at=time.monotonic())
             except (httpx.HTTPError, ValueError) as error:
