@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
-from cheatcode_runtime.nats import NatsSettings
-
-
-def default_instance_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
+from cheatcode_runtime.service import ServiceSettings
 
 
 def _split_commas(value: object) -> object:
@@ -25,8 +19,11 @@ def _split_commas(value: object) -> object:
 CommaList = Annotated[list[str], NoDecode]
 
 
-class Settings(BaseSettings):
-    """Everything the composition root needs; nothing else reads the environment."""
+class Settings(ServiceSettings):
+    """Everything the composition root needs; nothing else reads the environment.
+
+    ``instance_id`` and ``nats`` (``CHEATCODE_NATS_*``) come from :class:`ServiceSettings`.
+    """
 
     model_config = SettingsConfigDict(env_prefix="CHEATCODE_", extra="ignore")
 
@@ -46,10 +43,10 @@ class Settings(BaseSettings):
     cors_origins: CommaList = Field(default_factory=lambda: ["http://localhost:3000"])
     hsts: bool = False  # Strict-Transport-Security: only behind TLS in production
 
-    instance_id: str = Field(default_factory=default_instance_id)
     command_timeout: float = Field(default=10.0, gt=0)
     read_your_writes_timeout: float = Field(default=10.0, gt=0)
-    nats: NatsSettings = Field(default_factory=NatsSettings)
+    projection_batch_size: int = Field(default=500, ge=1)
+    projection_standby_interval: float = Field(default=1.0, gt=0)  # how often a standby replica tries to lead
 
     @field_validator("jwt_authorized_parties", "cors_origins", mode="before")
     @classmethod

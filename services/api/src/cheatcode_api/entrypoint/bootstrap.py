@@ -135,7 +135,15 @@ async def build_container(settings: Settings) -> Container:
     registry = build_registry()
     projections = all_projections()
     waiter = PostgresCheckpointWaiter(database, pool, default_timeout=settings.read_your_writes_timeout)
-    runner = ProjectionRunner(database, js, registry, projections, on_advanced=waiter.observe)
+    runner = ProjectionRunner(
+        database,
+        js,
+        registry,
+        projections,
+        batch_size=settings.projection_batch_size,
+        standby_interval=settings.projection_standby_interval,
+        on_advanced=waiter.observe,
+    )
     probes: list[HealthProbe] = [
         NatsProbe(nc),
         *(StreamProbe(js, spec.name) for spec in ALL_STREAMS),

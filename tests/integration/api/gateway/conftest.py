@@ -1,0 +1,84 @@
+"""The API as built by its composition root, against a real nats-server, PostgreSQL and agent app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from nats.aio.client import Client
+
+from cheatcode_agent.config import Settings as AgentSettings
+from cheatcode_agent.entrypoint.bootstrap import build as build_agent
+from cheatcode_api.config import Settings
+from cheatcode_api.entrypoint.app import create_app
+from cheatcode_api.entrypoint.bootstrap import Container, build_container
+from cheatcode_contracts.subjects import ping_subject
+from cheatcode_infra.nats_server import NatsServer
+from cheatcode_runtime.nats import NatsSettings
+from tests.support.clerk_double import ISSUER, PARTY, JwksDouble, SigningKey
+from tests.support.requests import request_when_ready
+
+KEY = SigningKey("gateway-key")
+
+
+@pytest.fixture(scope="session")
+async def jwks() -> AsyncIterator[JwksDouble]:
+    server = JwksDouble(KEY)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
+async def agent(nats_server: NatsServer, nats_client: Client) -> AsyncIterator[None]:
+    """The real agent service (its faststream app) in this process."""
+    host = build_agent(AgentSettings(instance_id="agent-for-api", nats=NatsSettings(url=nats_server.url)))
+    await host.app.start()
+    await request_when_ready(nats_client, ping_subject("agent"), b"")
+    yield
+    await host.app.stop()
+
+
+def token(user: str = "user_a", **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {KEY.mint(user, **claims)}"}
+
+
+def api_settings(nats_server: NatsServer, database_url: str, jwks: JwksDouble, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "jwks_url": jwks.url,
+        "jwt_issuer": ISSUER,
+        "jwt_authorized_parties": [PARTY],
+        "instance_id": "api-test",
+        "nats": NatsSettings(url=nats_server.url),
+        "projection_standby_interval": 0.1,
+        "cors_origins": ["http://localhost:3000"],
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@asynccontextmanager
+async def running_api(settings: Settings, **app_options: Any) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
+    """Container + app with its lifespan running, driven in-process over ASGI."""
+    container = await build_container(settings)
+    app: FastAPI = create_app(container, **app_options)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+            yield client, container
+
+
+RunningApi = Callable[..., AbstractAsyncContextManager[tuple[httpx.AsyncClient, Container]]]
+
+
+@pytest.fixture(scope="module")
+async def api(
+    agent: None, nats_server: NatsServer, database_url: str, jwks: JwksDouble
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_api(api_settings(nats_server, database_url, jwks)) as (client, _):
+        yield client
