@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from nats.aio.client import Client
 
 from cheatcode_contracts.streams import ALL_STREAMS
 from cheatcode_infra.nats_server import NatsServer
+from cheatcode_infra.postgres_server import PostgresServer
 from cheatcode_runtime.nats import NatsSettings, connect, ensure_streams
 
 
@@ -27,3 +30,32 @@ async def nats_client(nats_server: NatsServer) -> AsyncIterator[Client]:
     await ensure_streams(client.jetstream(), ALL_STREAMS)
     yield client
     await client.drain()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """One PostgreSQL for the session (TCP loopback, free port); tests get their own databases."""
+    base = Path(tmp_path_factory.mktemp("postgres"))
+    server = PostgresServer(data_dir=base / "data", log_file=base / "postgres.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+_database_numbers = itertools.count(1)
+
+
+async def _new_database(server: PostgresServer, prefix: str) -> str:
+    return await server.create_database(f"{prefix}_{os.getpid()}_{next(_database_numbers)}")
+
+
+@pytest.fixture(scope="module")
+async def database_url(postgres_server: PostgresServer) -> str:
+    """An empty database shared by the tests of one module."""
+    return await _new_database(postgres_server, "module")
+
+
+@pytest.fixture
+async def fresh_database_url(postgres_server: PostgresServer) -> str:
+    """An empty database for this test alone (projection rebuilds, migrations from zero)."""
+    return await _new_database(postgres_server, "test")

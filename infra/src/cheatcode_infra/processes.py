@@ -67,11 +67,13 @@ class SupervisedChild:
         *,
         stop_timeout: float = 10.0,
         backoff: Backoff | None = None,
+        on_start: Callable[[int], None] | None = None,
         on_exit: Callable[[str, int], None] | None = None,
     ) -> None:
         self.spec = spec
         self._stop_timeout = stop_timeout
         self._backoff = backoff or Backoff()
+        self._on_start = on_start
         self._on_exit = on_exit
         self._process: asyncio.subprocess.Process | None = None
         self._stopping = asyncio.Event()
@@ -122,6 +124,8 @@ class SupervisedChild:
             else:
                 log.info("%s: started (pid %d, log %s)", self.spec.name, self._process.pid, self.spec.log_file)
                 self._first_attempt.set()
+                if self._on_start is not None:
+                    self._on_start(self._process.pid)
                 code = await self._process.wait()
             if self._stopping.is_set():
                 return
