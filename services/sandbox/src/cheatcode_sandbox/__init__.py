@@ -1,0 +1,1 @@
+"""Cheatcode sandbox service: isolated workspaces, commands, sessions and previews."""

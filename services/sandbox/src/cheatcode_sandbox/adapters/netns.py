@@ -1,0 +1,95 @@
+"""A network namespace per sandbox, and connections into it from the service.
+
+Every command of one sandbox joins the same private network namespace (only ``lo``, no route
+out), so a dev server started in a session is reachable by ``curl localhost:3000`` from a later
+command. The host never gets a route in: the service itself opens a socket *inside* the namespace
+(``setns`` on a worker thread, then back) and relays the preview traffic over it. The sandbox
+cannot reach the host's loopback, NATS or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import socket
+from collections.abc import Sequence
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _setns(fd: int) -> None:
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+async def create_namespace(holder_argv: Sequence[str]) -> int:
+    """Start ``holder_argv`` (a bwrap with ``--info-fd {INFO_FD}`` printing "ready"), keep an fd of its netns.
+
+    The holder exits at once; the open fd keeps the namespace alive for as long as we need it.
+    """
+    read_end, write_end = os.pipe()
+    argv = [part.replace("{INFO_FD}", str(write_end)) for part in holder_argv]
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            pass_fds=(write_end,),
+            start_new_session=True,
+        )
+    finally:
+        os.close(write_end)
+    try:
+        raw = await asyncio.to_thread(_read_all, read_end)
+        if not raw:
+            stderr = await process.stderr.read() if process.stderr else b""
+            raise OSError(f"sandbox namespace holder failed: {stderr.decode(errors='replace').strip()}")
+        child = int(json.loads(raw)["child-pid"])
+        assert process.stdout is not None
+        if await asyncio.wait_for(process.stdout.readline(), 10) != b"ready\n":
+            raise OSError("sandbox namespace holder did not become ready")
+        return os.open(f"/proc/{child}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        # The whole group: the holder's children keep its stderr pipe open, and wait() needs it closed.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        await process.wait()
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+            if b"}" in chunk:
+                break
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _connect_inside(netns_fd: int, port: int, timeout: float) -> socket.socket:
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _setns(netns_fd)
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        finally:
+            # This worker thread is reused by the pool: it must go home even if connect failed.
+            _setns(own)
+    finally:
+        os.close(own)
+    sock.setblocking(False)
+    return sock
+
+
+async def connect_inside(netns_fd: int, port: int, time_limit: float = 5.0) -> socket.socket:
+    """A TCP socket to ``127.0.0.1:port`` in the namespace ``netns_fd`` (ConnectionError if closed)."""
+    return await asyncio.to_thread(_connect_inside, netns_fd, port, time_limit)
