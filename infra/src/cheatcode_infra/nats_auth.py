@@ -2,8 +2,8 @@
 
 ``GRANTS`` is the whole policy in one table. Every service also gets ``COMMON`` rights
 (its own ping subject, replies to requests it received, its inbox, and the JetStream
-API for reading, consuming and KV) — but only ``provisioner`` may create, update,
-delete or purge streams. A subject not granted is refused by the server, so code that
+API for reading and consuming) — but only ``provisioner`` may create, update, delete
+or purge streams, except that a service may create the KV buckets it owns. A subject not granted is refused by the server, so code that
 gets hold of one service's credentials can publish only what that service may.
 
 Adding a service or a right: one entry in ``GRANTS``.
@@ -39,7 +39,15 @@ JETSTREAM_CLIENT_API: tuple[str, ...] = (
     "$JS.ACK.>",
     "$JS.FC.>",
 )
-KEY_VALUE = "$KV.>"
+
+
+def key_value_rights(bucket: str) -> tuple[str, ...]:
+    """Create one's own KV bucket (a stream ``KV_<bucket>``) and write its keys.
+
+    Reading any bucket goes through the JetStream read API above; deleting one is for
+    the provisioner only.
+    """
+    return (f"$JS.API.STREAM.CREATE.KV_{bucket}", f"$KV.{bucket}.>")
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,7 @@ class Grant:
 
     publish: tuple[str, ...] = ()
     subscribe: tuple[str, ...] = ()
-    key_value: bool = False  # read/write keys of KV buckets (buckets are made by the provisioner)
+    kv_buckets: tuple[str, ...] = ()  # KV buckets this service owns (creates and writes)
     why: str = ""
 
 
@@ -59,7 +67,6 @@ def _events(*kinds: str) -> tuple[str, ...]:
 GRANTS: dict[str, Grant] = {
     "api": Grant(
         publish=(f"{COMMAND_PREFIX}.>", f"{PING_PREFIX}.*"),
-        key_value=True,
         why="sends commands to every service and pings them for /api/health/deep; reads via consumers",
     ),
     "agent": Grant(
@@ -70,7 +77,7 @@ GRANTS: dict[str, Grant] = {
             service_commands_filter("billing"),
         ),
         subscribe=(service_commands_filter("agent"),),
-        key_value=True,
+        kv_buckets=("agent_project_runs",),
         why="owns projects, threads and runs; streams run output; drives the sandbox and meters usage",
     ),
     "sandbox": Grant(
@@ -81,13 +88,11 @@ GRANTS: dict[str, Grant] = {
     "billing": Grant(
         publish=_events("billing", "usage"),
         subscribe=(service_commands_filter("billing"),),
-        key_value=True,
         why="owns plans, quotas and usage",
     ),
     "integrations": Grant(
         publish=_events("integration", "deployment"),
         subscribe=(service_commands_filter("integrations"),),
-        key_value=True,
         why="owns Composio profiles, MCP servers and deployments",
     ),
 }
@@ -107,11 +112,11 @@ def permissions_for(user: str) -> Permissions:
         # Administers streams and KV buckets; never publishes application subjects.
         return Permissions(publish=("$JS.API.>",), subscribe=(INBOX,), allow_responses=False)
     grant = GRANTS[user]
-    key_value = (KEY_VALUE,) if grant.key_value else ()
+    key_value = tuple(right for bucket in grant.kv_buckets for right in key_value_rights(bucket))
     own_ping = ping_subject(user)
     return Permissions(
         publish=_unique((own_ping, *JETSTREAM_CLIENT_API, *key_value, *grant.publish)),
-        subscribe=_unique((INBOX, own_ping, *key_value, *grant.subscribe)),
+        subscribe=_unique((INBOX, own_ping, *grant.subscribe)),
     )
 
 

@@ -111,7 +111,7 @@ class Supervisor:
     async def _start_postgres(self, stack: AsyncExitStack) -> str:
         server = PostgresServer(data_dir=self.home.postgres, log_file=self.home.log_file("postgres"))
         await asyncio.to_thread(server.start)
-        stack.push_async_callback(asyncio.to_thread, server.stop)
+        stack.push_async_callback(self._stop_postgres, server)
         database_url = await server.ensure_database(DATABASE)
         log.info("postgres: ready on 127.0.0.1:%d (database %s)", server.port, DATABASE)
         return database_url
@@ -139,6 +139,11 @@ class Supervisor:
         child.start()
         stack.push_async_callback(child.stop)
         return f"http://127.0.0.1:{port}/v1"
+
+    @staticmethod
+    async def _stop_postgres(server: PostgresServer) -> None:
+        await asyncio.to_thread(server.stop)
+        log.info("postgres: stopped")
 
     def _start_service(self, name: str, wiring: stack_env.StackWiring) -> None:
         reason = stack_env.missing_reason(name)

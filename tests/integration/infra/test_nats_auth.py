@@ -178,3 +178,31 @@ async def test_a_consumer_reads_a_stream(secured: tuple[NatsServer, dict[str, st
     finally:
         await api.close()
         await agent.close()
+
+
+async def test_a_service_creates_and_writes_only_its_own_kv_buckets(
+    secured: tuple[NatsServer, dict[str, str]], provisioner: Client
+) -> None:
+    agent = await _connect(secured, "agent", Violations())
+    try:
+        bucket = await agent.jetstream().create_key_value(bucket="agent_project_runs", history=1)
+        revision = await bucket.put("project-1", b"run-1")
+        assert (await bucket.get("project-1")).value == b"run-1"
+        assert revision > 0
+    finally:
+        await agent.close()
+    violations = Violations()
+    sandbox = await _connect(secured, "sandbox", violations)
+    try:
+        with pytest.raises(nats.errors.TimeoutError):
+            await sandbox.jetstream(timeout=REFUSED_WITHIN).create_key_value(bucket="sandbox_rogue")
+        assert "$js.api.stream.create.kv_sandbox_rogue" in (await violations.next()).lower()
+    finally:
+        await sandbox.close()
+
+
+def test_passwords_are_kept_across_config_writes(tmp_path: Path) -> None:
+    first = nats_auth.write_config(tmp_path / "nats.conf", tmp_path / "js", tmp_path / "secrets")
+    second = nats_auth.write_config(tmp_path / "nats.conf", tmp_path / "js", tmp_path / "secrets")
+    assert first == second
+    assert len(set(first.values())) == len(first)

@@ -20,8 +20,12 @@ def run(args: argparse.Namespace) -> int:
     import logging
 
     from cheatcode_infra.home import StackHome, resolve_home
+    from cheatcode_infra.processes import die_with_parent
     from cheatcode_infra.supervisor import Supervisor, UpConfig, setup_logging
 
+    if os.environ.get("MAKELEVEL"):
+        # Under `make up`, make is our parent and does not pass SIGTERM on: stop with it.
+        die_with_parent()
     home = StackHome(resolve_home(args.home))
     api_port = args.api_port if args.api_port is not None else int(os.environ.get("CHEATCODE_API_PORT") or 8000)
     environ = dict(os.environ)
