@@ -1,10 +1,11 @@
 """NATS users and their permissions: one user per service, least privilege.
 
-``GRANTS`` is the whole policy in one table. Every service also gets ``COMMON`` rights
+``GRANTS`` is the whole policy in one table. Every service also gets the common rights
 (its own ping subject, replies to requests it received, its inbox, and the JetStream
-API for reading and consuming) — but only ``provisioner`` may create, update, delete
-or purge streams, except that a service may create the KV buckets it owns. A subject not granted is refused by the server, so code that
-gets hold of one service's credentials can publish only what that service may.
+API for reading and consuming), but only ``provisioner`` may create, update, delete or
+purge streams, except that a service may create the KV buckets it owns. A subject not
+granted is refused by the server, so code that gets hold of one service's credentials
+can publish only what that service may.
 
 Adding a service or a right: one entry in ``GRANTS``.
 """
