@@ -4,7 +4,7 @@ Layout under ``root`` (``CHEATCODE_SANDBOX_ROOT``)::
 
     workspaces/<sandbox_id>/     the workspace, owned by the sandbox's uid, mode 0700
     hosts/<instance>/<sandbox_id>/etc/   passwd/group/hosts shown inside (not secret)
-    hosts/<instance>/archives/   zips waiting to be fetched (root only)
+    archives/                    zips waiting to be fetched (root only)
 
 A started sandbox holds an fd of its network namespace and the set of its live processes. A
 watchdog measures the workspace while anything runs and kills everything once it is over the
@@ -88,6 +88,8 @@ class BwrapRuntime(SandboxRuntime):
         self._boxes: dict[str, _Box] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._host_dir = config.root / "hosts" / config.instance.replace("/", "_")
+        # Archives are on the shared root so that any replica can serve the chunks.
+        self._archives = config.root / "archives"
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -125,7 +127,7 @@ class BwrapRuntime(SandboxRuntime):
         for name, text in bwrap_argv.etc_files(uid).items():
             (etc_dir / name).write_text(text)
             (etc_dir / name).chmod(0o644)
-        (self._host_dir / "archives").mkdir(mode=0o700, exist_ok=True)
+        (self._archives).mkdir(mode=0o700, exist_ok=True)
         return workspace, etc_dir
 
     async def start(self, spec: SandboxSpec) -> None:
@@ -276,9 +278,11 @@ class BwrapRuntime(SandboxRuntime):
         files, parts = self._files(sandbox_id), self._parts(sandbox_id, path)
         return await asyncio.to_thread(files.list_dir, parts)
 
-    async def walk_files(self, sandbox_id: str, path: str, *, max_depth: int) -> list[str]:
+    async def walk_files(
+        self, sandbox_id: str, path: str, *, max_depth: int, skip_dirs: frozenset[str] = frozenset()
+    ) -> list[str]:
         files, parts = self._files(sandbox_id), self._parts(sandbox_id, path)
-        return await asyncio.to_thread(files.walk_files, parts, max_depth=max_depth, skip_dirs=frozenset())
+        return await asyncio.to_thread(files.walk_files, parts, max_depth=max_depth, skip_dirs=skip_dirs)
 
     async def delete_path(self, sandbox_id: str, path: str) -> None:
         files, parts = self._files(sandbox_id), self._parts(sandbox_id, path)
@@ -287,13 +291,13 @@ class BwrapRuntime(SandboxRuntime):
     async def build_archive(self, sandbox_id: str, excluded_dirs: frozenset[str]) -> tuple[str, int]:
         files = self._files(sandbox_id)
         archive_id = uuid.uuid4().hex
-        target = self._host_dir / "archives" / f"{archive_id}.zip"
+        target = self._archives / f"{archive_id}.zip"
         await asyncio.to_thread(target.parent.mkdir, mode=0o700, parents=True, exist_ok=True)
         size = await asyncio.to_thread(files.zip_to, target, excluded_dirs)
         return archive_id, size
 
     async def read_archive(self, archive_id: str, offset: int, length: int) -> tuple[bytes, int]:
-        target = self._host_dir / "archives" / f"{archive_id}.zip"
+        target = self._archives / f"{archive_id}.zip"
 
         def read() -> tuple[bytes, int]:
             with open(target, "rb") as handle:

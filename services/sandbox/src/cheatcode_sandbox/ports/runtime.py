@@ -143,7 +143,9 @@ class SandboxRuntime(ABC):
     async def list_dir(self, sandbox_id: str, path: str) -> list[DirEntry]: ...
 
     @abstractmethod
-    async def walk_files(self, sandbox_id: str, path: str, *, max_depth: int) -> list[str]:
+    async def walk_files(
+        self, sandbox_id: str, path: str, *, max_depth: int, skip_dirs: frozenset[str] = frozenset()
+    ) -> list[str]:
         """Sandbox paths of regular files under ``path`` (symlinks are not followed)."""
 
     @abstractmethod
@@ -151,7 +153,7 @@ class SandboxRuntime(ABC):
 
     @abstractmethod
     async def build_archive(self, sandbox_id: str, excluded_dirs: frozenset[str]) -> tuple[str, int]:
-        """Zip the workspace on this host; returns (archive id, size)."""
+        """Zip the workspace where every replica can read it; returns (archive id, size)."""
 
     @abstractmethod
     async def read_archive(self, archive_id: str, offset: int, length: int) -> tuple[bytes, int]:

@@ -1,0 +1,104 @@
+"""Composition root: builds the sandbox service from its settings. Nothing runs at import time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from cheatcode_contracts import build_registry
+from cheatcode_contracts.health import Pong
+from cheatcode_contracts.sandbox import MAX_OUTPUT_BYTES, SERVICE, host_ping_subject
+from cheatcode_runtime.eventstore import JetStreamEventStore
+from cheatcode_runtime.service import Late, ServiceHost, build_service
+from cheatcode_sandbox.adapters.bwrap_runtime import BwrapRuntime, LocalRuntimeConfig
+from cheatcode_sandbox.adapters.nats_hosts import NatsHostDirectory
+from cheatcode_sandbox.config import Settings
+from cheatcode_sandbox.entrypoint import app
+from cheatcode_sandbox.entrypoint.preview_gateway import PreviewGateway
+from cheatcode_sandbox.handlers.deps import SandboxDeps
+from cheatcode_sandbox.handlers.lifecycle import stop_hosted
+from cheatcode_sandbox.ports.runtime import Limits, SandboxRuntime, SandboxUnavailableError
+
+logger = logging.getLogger("cheatcode.sandbox")
+
+
+@dataclass(frozen=True)
+class SandboxService:
+    host: ServiceHost
+    deps: SandboxDeps
+    gateway: PreviewGateway
+
+
+def build_runtime(settings: Settings) -> SandboxRuntime:
+    config = LocalRuntimeConfig(
+        root=settings.sandbox_root, instance=settings.instance_id, disk_cap_bytes=settings.sandbox_disk_cap_bytes
+    )
+    runtime = BwrapRuntime(config)
+    try:
+        runtime.check_available()
+    except SandboxUnavailableError as error:
+        # The service still answers (files, pings); starting a sandbox fails with this reason.
+        logger.error("sandboxes cannot run on this host: %s", error)
+    return runtime
+
+
+def limits(settings: Settings, *, cpu_seconds: int) -> Limits:
+    return Limits(
+        cpu_seconds=cpu_seconds,
+        memory_bytes=settings.sandbox_memory_bytes,
+        processes=settings.sandbox_processes,
+        file_bytes=settings.sandbox_file_bytes,
+        output_bytes=MAX_OUTPUT_BYTES,
+    )
+
+
+def build(settings: Settings, runtime: SandboxRuntime | None = None) -> SandboxService:
+    host = build_service(SERVICE, settings, description="Isolated workspaces: files, commands, sessions, previews.")
+    runtime = runtime or build_runtime(settings)
+    deps = SandboxDeps(
+        instance_id=settings.instance_id,
+        runtime=runtime,
+        event_store=Late("event store"),
+        hosts=Late("host directory"),
+        command_limits=limits(settings, cpu_seconds=3600),
+        session_limits=limits(settings, cpu_seconds=settings.sandbox_session_cpu_seconds),
+    )
+    gateway = PreviewGateway(runtime, settings.sandbox_preview_host, settings.sandbox_preview_port)
+    nats: Late[Client] = Late("nats")
+
+    async def on_connect(client: Client) -> None:
+        nats.set(client)
+        deps.event_store.set(
+            JetStreamEventStore(
+                client.jetstream(),
+                build_registry(),
+                stream=settings.events_stream,
+                timeout=settings.event_store_timeout,
+            )
+        )
+        deps.hosts.set(NatsHostDirectory(client))
+        await client.subscribe(host_ping_subject(settings.instance_id), cb=_pong(client, settings.instance_id))
+        port = await gateway.start()
+        advertised = settings.sandbox_preview_advertise_host or settings.sandbox_preview_host
+        deps.preview_origin.set(f"http://{advertised}:{port}")
+        logger.info("preview gateway on %s:%d", settings.sandbox_preview_host, port)
+
+    async def on_shutdown() -> None:
+        await stop_hosted(deps, "host_shutdown")
+        await gateway.close()
+
+    host.on_connect(on_connect)
+    host.app.on_shutdown(on_shutdown)
+    app.register(host.broker, deps, nats)
+    return SandboxService(host=host, deps=deps, gateway=gateway)
+
+
+def _pong(client: Client, instance_id: str):  # type: ignore[no-untyped-def]
+    async def respond(msg: Msg) -> None:
+        if msg.reply:
+            await client.publish(msg.reply, Pong(service=SERVICE, instance_id=instance_id).model_dump_json().encode())
+
+    return respond

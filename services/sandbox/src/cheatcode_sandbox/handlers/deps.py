@@ -1,0 +1,51 @@
+"""What the sandbox handlers need, built once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from cheatcode_runtime.eventstore import EventStore
+from cheatcode_runtime.service import Invalid, Late, NotFound, Unavailable
+from cheatcode_sandbox.domain.sandbox import Sandbox
+from cheatcode_sandbox.domain.sessions import Sessions
+from cheatcode_sandbox.ports.hosts import HostDirectory
+from cheatcode_sandbox.ports.runtime import (
+    Limits,
+    PathNotFoundError,
+    PathRejectedError,
+    QuotaExceededError,
+    SandboxNotRunningError,
+    SandboxRuntime,
+    SandboxUnavailableError,
+)
+
+
+@dataclass
+class SandboxDeps:
+    instance_id: str
+    runtime: SandboxRuntime
+    event_store: Late[EventStore]
+    hosts: Late[HostDirectory]
+    command_limits: Limits
+    session_limits: Limits
+    preview_origin: Late[str] = field(default_factory=lambda: Late("preview gateway"))
+    sessions: Sessions = field(default_factory=Sessions)
+    # Sandboxes this replica runs, with their state when they were started here.
+    hosted: dict[str, Sandbox] = field(default_factory=dict)
+
+
+@contextmanager
+def runtime_errors() -> Iterator[None]:
+    """The runtime's errors as the domain errors callers understand."""
+    try:
+        yield
+    except PathRejectedError as error:
+        raise Invalid(str(error)) from None
+    except PathNotFoundError as error:
+        raise NotFound(str(error)) from None
+    except QuotaExceededError as error:
+        raise Invalid(str(error)) from None
+    except (SandboxUnavailableError, SandboxNotRunningError) as error:
+        raise Unavailable(str(error)) from None
