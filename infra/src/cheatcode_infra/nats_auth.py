@@ -82,9 +82,10 @@ GRANTS: dict[str, Grant] = {
         why="owns projects, threads and runs; streams run output; drives the sandbox and meters usage",
     ),
     "sandbox": Grant(
-        publish=_events("sandbox"),
+        # Its own command subjects too: a replica forwards requests to (and pings) the replica hosting a sandbox.
+        publish=(*_events("sandbox"), service_commands_filter("sandbox")),
         subscribe=(service_commands_filter("sandbox"),),
-        why="owns workspaces; never publishes outside its own aggregates",
+        why="owns workspaces; forwards per-sandbox requests between its replicas; publishes no other aggregates",
     ),
     "billing": Grant(
         publish=_events("billing", "usage"),
