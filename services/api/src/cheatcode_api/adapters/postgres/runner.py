@@ -69,8 +69,12 @@ class ProjectionRunner:
         self._standby_interval = standby_interval
         self._retry_delay = retry_delay
         self._on_advanced = on_advanced
-        self.leading = False
+        self.leading_event = asyncio.Event()  # set while this replica holds the applier lock
         self.position = 0  # last position this runner committed
+
+    @property
+    def leading(self) -> bool:
+        return self.leading_event.is_set()
 
     @property
     def names(self) -> list[str]:
@@ -83,11 +87,11 @@ class ProjectionRunner:
                 conn = await self._database.connect()
                 try:
                     await self._acquire_lock(conn)
-                    self.leading = True
+                    self.leading_event.set()
                     log.info("projection runner leading: %s", ", ".join(self._names))
                     await self._follow(conn)
                 finally:
-                    self.leading = False
+                    self.leading_event.clear()
                     with contextlib.suppress(Exception):
                         await asyncio.shield(conn.close(timeout=2))
             except asyncio.CancelledError:
