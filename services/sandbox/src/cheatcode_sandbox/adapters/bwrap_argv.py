@@ -160,6 +160,7 @@ def sandbox_env(app_dir: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "TERM": "dumb",
         "NODE_ENV": "development",
+        "PYTHONUNBUFFERED": "1",  # logs of dev servers reach session logs as they happen
     }
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cheatcode_api.entrypoint.routes import health, messages, projects, threads
+from cheatcode_api.entrypoint.routes import health, messages, preview_proxy, projects, sandboxes, threads
 
 
 def all_routers() -> list[APIRouter]:
     """Routers mounted under ``/api`` (their own paths omit the prefix)."""
-    return [health.router, projects.router, threads.router, messages.router]
+    return [health.router, projects.router, threads.router, messages.router, sandboxes.router, preview_proxy.router]

@@ -1,0 +1,78 @@
+"""``/api/preview/{sandbox_id}/{token}/{port}/{path}``: a dev server inside a sandbox, over HTTP.
+
+Browsers load previews in iframes, which cannot send a bearer token, so the capability is the
+unguessable per-sandbox ``preview_token`` in the path (compared in constant time). The API asks
+the sandbox service which replica hosts the sandbox (``GetPreviewTarget``) and relays the request
+to that replica's preview gateway, streaming the response back.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+
+from cheatcode_api.adapters.nats.sandbox_client import SandboxClient
+from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRows
+from cheatcode_api.entrypoint.deps import ContainerDep
+from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
+from cheatcode_contracts import sandbox as sb
+
+router = APIRouter(tags=["previews"])
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+     "transfer-encoding", "upgrade", "host", "content-length"}
+)  # fmt: skip
+NOT_FOUND = "Preview not found"
+TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+async def target_url(container: ContainerDep, sandbox_id: str, token: str, port: int, path: str) -> str:
+    row = await SandboxRows(container.pool).sandbox(sandbox_id)
+    if row is None or not row.preview_token or not hmac.compare_digest(row.preview_token, token):
+        raise HTTPException(status_code=404, detail=NOT_FOUND)
+    if not 0 < port < 65536:
+        raise HTTPException(status_code=404, detail=NOT_FOUND)
+    try:
+        target: sb.PreviewTarget = await SandboxClient(container.nc).ask(
+            sb.GetPreviewTarget(sandbox_id=sandbox_id, port=port)
+        )
+    except (CommandRejectedError, CommandBusUnavailableError) as error:
+        raise HTTPException(status_code=502, detail=f"Preview unavailable: {error}") from None
+    return f"{target.origin}{target.path_prefix}/{path}"
+
+
+@router.api_route("/preview/{sandbox_id}/{token}/{port}/{path:path}", methods=METHODS, include_in_schema=False)
+async def proxy(sandbox_id: str, token: str, port: int, path: str, request: Request, container: ContainerDep):  # type: ignore[no-untyped-def]
+    url = await target_url(container, sandbox_id, token, port, path)
+    if request.url.query:
+        url = f"{url}?{request.url.query}"
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+    # One connection per request: the gateway serves one exchange per connection.
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(60.0, connect=10.0), limits=httpx.Limits(max_keepalive_connections=0)
+    )
+    upstream_request = client.build_request(request.method, url, headers=headers, content=request.stream())
+    try:
+        upstream = await client.send(upstream_request, stream=True)
+    except httpx.HTTPError as error:
+        await client.aclose()
+        raise HTTPException(status_code=502, detail=f"Preview unavailable: {error.__class__.__name__}") from None
+
+    async def body() -> AsyncIterator[bytes]:
+        async for chunk in upstream.aiter_raw():
+            yield chunk
+
+    async def close() -> None:
+        await upstream.aclose()
+        await client.aclose()
+
+    response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+    return StreamingResponse(
+        body(), status_code=upstream.status_code, headers=response_headers, background=BackgroundTask(close)
+    )
