@@ -17,16 +17,16 @@ class NatsSandbox(SandboxPort):
     def __init__(self, client: Client) -> None:
         self._client = client
 
-    async def call(self, command: Command, *, timeout: float) -> BaseModel:
+    async def call(self, command: Command, *, wait: float) -> BaseModel:
         reply_model = REPLIES[type(command)]
         try:
             msg = await self._client.request(
-                subject_for(command), encode(command), timeout=timeout, headers=contract_headers(command)
+                subject_for(command), encode(command), timeout=wait, headers=contract_headers(command)
             )
         except NoRespondersError:
             raise SandboxError("the sandbox service is not available", ErrorCode.UNAVAILABLE) from None
         except NatsTimeoutError:
-            raise SandboxError(f"the sandbox did not answer within {timeout:g} s", ErrorCode.UNAVAILABLE) from None
+            raise SandboxError(f"the sandbox did not answer within {wait:g} s", ErrorCode.UNAVAILABLE) from None
         reply = CommandReply.model_validate_json(msg.data)
         if not reply.ok:
             error = reply.error

@@ -8,8 +8,9 @@ stream starts, so no delta is ever delivered twice.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +73,7 @@ class OpenAiLlm(LlmPort):
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         kwargs: dict[str, Any] = {
-            "model": request.model,
+            "model": request.model.removeprefix("openrouter/"),  # LiteLLM-style ids of the original
             "messages": request.messages,
             "stream": True,
             "stream_options": {"include_usage": True},
@@ -84,8 +85,9 @@ class OpenAiLlm(LlmPort):
         if request.max_tokens:
             kwargs["max_tokens"] = request.max_tokens
         try:
-            async for item in self._stream(request, kwargs):
-                yield item
+            async with contextlib.aclosing(self._stream(request, kwargs)) as items:
+                async for item in items:
+                    yield item
         except openai.APIStatusError as error:
             detail = f"model provider answered {error.status_code}: {error.message}"
             raise LlmError(detail, status=error.status_code) from None
@@ -96,28 +98,29 @@ class OpenAiLlm(LlmPort):
         except openai.APIError as error:  # e.g. an error object inside the stream
             raise LlmError(f"model provider error: {error.message}") from None
 
-    async def _stream(self, request: ChatRequest, kwargs: dict[str, Any]) -> AsyncIterator[StreamItem]:
+    async def _stream(self, request: ChatRequest, kwargs: dict[str, Any]) -> AsyncGenerator[StreamItem, None]:
         stream = await self._client.chat.completions.create(**kwargs)
         text: list[str] = []
         calls: dict[int, _PartialCall] = {}
         finish_reason, usage, model = "stop", None, request.model
-        async for chunk in stream:
-            model = chunk.model or model
-            if chunk.usage is not None:
-                usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
-            for choice in chunk.choices:
-                delta = choice.delta
-                if delta.content:
-                    text.append(delta.content)
-                    yield TextDelta(delta.content)
-                for part in delta.tool_calls or ():
-                    partial = calls.setdefault(part.index, _PartialCall())
-                    partial.id = part.id or partial.id
-                    if part.function is not None:
-                        partial.name = part.function.name or partial.name
-                        partial.arguments.append(part.function.arguments or "")
-                if choice.finish_reason:
-                    finish_reason = choice.finish_reason
+        async with stream:  # closes the HTTP response even when the caller stops early
+            async for chunk in stream:
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+                for choice in chunk.choices:
+                    delta = choice.delta
+                    if delta.content:
+                        text.append(delta.content)
+                        yield TextDelta(delta.content)
+                    for part in delta.tool_calls or ():
+                        partial = calls.setdefault(part.index, _PartialCall())
+                        partial.id = part.id or partial.id
+                        if part.function is not None:
+                            partial.name = part.function.name or partial.name
+                            partial.arguments.append(part.function.arguments or "")
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
         tool_calls = tuple(calls[index].build(index) for index in sorted(calls))
         full_text = "".join(text)
         if usage is None:
@@ -129,6 +132,14 @@ def _estimate(request: ChatRequest, text: str, calls: tuple[ToolCall, ...]) -> U
     prompt = estimate_tokens(json.dumps(request.messages, default=str))
     completion = estimate_tokens(text + "".join(json.dumps(call.arguments) for call in calls))
     return Usage(prompt, completion, estimated=True)
+
+
+class UnconfiguredLlm(LlmPort):
+    """No provider configured: every run fails with a clear message instead of hanging."""
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
+        raise LlmError("no model provider configured: set OPENROUTER_API_KEY, or LLM_BASE_URL and LLM_API_KEY")
+        yield  # pragma: no cover  (makes this an async generator)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,16 @@ from cheatcode_agent.entrypoint.app import (
     register_projects,
     register_threads,
 )
+from cheatcode_agent.entrypoint.runs import register_runs_from_env
 from cheatcode_runtime.service import Late, ServiceHost, build_service
 
 # Every subscriber group of the agent; a new use case appends its registration here.
-REGISTRATIONS: tuple[Registration, ...] = (register_projects, register_threads, document_events)
+REGISTRATIONS: tuple[Registration, ...] = (
+    register_projects,
+    register_threads,
+    document_events,
+    register_runs_from_env,
+)
 
 
 def build(settings: Settings, registrations: Sequence[Registration] = REGISTRATIONS) -> ServiceHost:

@@ -20,8 +20,8 @@ class SandboxError(Exception):
 
 class SandboxPort(ABC):
     @abstractmethod
-    async def call(self, command: Command, *, timeout: float) -> BaseModel:
+    async def call(self, command: Command, *, wait: float) -> BaseModel:
         """Send one ``cheatcode_contracts.sandbox`` command; its typed reply (``REPLIES``).
 
-        Raises SandboxError on a failure reply or when no answer comes within ``timeout``.
+        Raises SandboxError on a failure reply or when no answer comes within ``wait`` seconds.
         """

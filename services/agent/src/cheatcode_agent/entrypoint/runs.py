@@ -1,0 +1,83 @@
+"""Wiring of agent runs: StartRun/StopRun subscribers and the run worker.
+
+``register_runs`` has the :data:`Registration` shape of ``entrypoint.app``; the worker
+starts after the service's subscribers and stops before its broker closes.
+"""
+
+from __future__ import annotations
+
+from cheatcode_agent import SERVICE
+from cheatcode_agent.adapters.jetstream_output import JetStreamRunOutput
+from cheatcode_agent.adapters.kv_project_runs import KvProjectRuns
+from cheatcode_agent.adapters.nats_sandbox import NatsSandbox
+from cheatcode_agent.adapters.openai_llm import OpenAiLlm, UnconfiguredLlm, choose_endpoint
+from cheatcode_agent.entrypoint.app import AgentDeps, Registration, document_event
+from cheatcode_agent.handlers.runs import RunCommandDeps, start_run, stop_run
+from cheatcode_agent.handlers.runs_loop import LoopDeps
+from cheatcode_agent.handlers.runs_worker import RunWorker, WorkerSettings
+from cheatcode_agent.ports.llm import LlmPort
+from cheatcode_agent.runs_config import RunSettings
+from cheatcode_agent.tools import default_toolbox
+from cheatcode_contracts import build_registry
+from cheatcode_contracts.runs import EVENTS as RUN_EVENTS
+from cheatcode_contracts.runs import StartRun, StopRun
+from cheatcode_runtime.service import Late, ServiceHost, register_command
+
+
+def build_llm(settings: RunSettings) -> LlmPort:
+    endpoint = choose_endpoint(
+        openrouter_api_key=settings.openrouter_api_key, base_url=settings.llm_base_url, api_key=settings.llm_api_key
+    )
+    if endpoint is None:
+        return UnconfiguredLlm()
+    return OpenAiLlm(
+        base_url=endpoint.base_url,
+        api_key=endpoint.api_key,
+        max_retries=settings.llm_max_retries,
+        timeout=settings.llm_timeout,
+        default_headers=endpoint.headers or None,
+    )
+
+
+def runs_registration(run_settings: RunSettings) -> Registration:
+    """A registration with these settings (tests use it to shorten timeouts)."""
+
+    def register(host: ServiceHost, deps: AgentDeps) -> None:
+        register_runs(host, deps, run_settings)
+
+    return register
+
+
+def register_runs_from_env(host: ServiceHost, deps: AgentDeps) -> None:
+    register_runs(host, deps, RunSettings())
+
+
+def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> None:
+    commands: Late[RunCommandDeps] = Late("run command deps")
+    worker: Late[RunWorker] = Late("run worker")
+
+    async def on_connect() -> None:
+        client = await host.broker.connect()
+        js = client.jetstream()
+        store = deps.event_store.get()
+        output = JetStreamRunOutput(js)
+        commands.set(RunCommandDeps(store, output, await KvProjectRuns.open(js), settings.default_model))
+        loop_deps = LoopDeps(build_llm(settings), NatsSandbox(client), store, default_toolbox(), settings.limits())
+        worker_settings = WorkerSettings(
+            worker_id=host.settings.instance_id,
+            consumer=settings.consumer,
+            ack_wait=settings.ack_wait,
+            max_concurrent_runs=settings.max_concurrent,
+        )
+        worker.set(RunWorker(client, loop_deps, output, build_registry(), worker_settings))
+        await worker.get().start()
+
+    async def on_shutdown() -> None:
+        await worker.get().close()
+
+    host.app.after_startup(on_connect)
+    host.app.on_shutdown(on_shutdown)
+    register_command(host.broker, StartRun, lambda command: start_run(command, commands.get()), service=SERVICE)
+    register_command(host.broker, StopRun, lambda command: stop_run(command, commands.get()), service=SERVICE)
+    for event in RUN_EVENTS:
+        document_event(host, event)

@@ -1,0 +1,160 @@
+"""The tool loop of one run: call the model, stream its text, run its tool calls, repeat.
+
+Everything it says is published as frames and appended to the thread as messages, so a
+live client sees it and ``GET /api/threads/{id}/messages`` shows it afterwards. Ending
+(completed / failed / stopped) and stopping are the worker's business; this returns the
+outcome or raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cheatcode_agent.domain import conversation, threads
+from cheatcode_agent.domain.limits import RunLimits, truncate
+from cheatcode_agent.domain.prompt import system_prompt
+from cheatcode_agent.domain.run import Run
+from cheatcode_agent.handlers.runs_output import FrameWriter
+from cheatcode_agent.handlers.threads import add_message
+from cheatcode_agent.ports import EventStore
+from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, TextDelta, ToolCall
+from cheatcode_agent.ports.sandbox import SandboxPort
+from cheatcode_agent.tools import ToolBox, ToolContext, ToolResult
+from cheatcode_contracts import new_id
+from cheatcode_contracts.runs import UsageRecorded, usage_subject
+from cheatcode_contracts.sandbox import EnsureSandbox, SandboxInfo
+from cheatcode_contracts.subjects import aggregate_subject
+from cheatcode_contracts.threads import THREAD, AddMessage, MessageAdded
+from cheatcode_runtime.service import execute
+
+
+@dataclass(frozen=True)
+class LoopDeps:
+    llm: LlmPort
+    sandbox: SandboxPort
+    store: EventStore
+    toolbox: ToolBox
+    limits: RunLimits
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # completed | failed | stopped
+    message: str
+
+
+class RunAborted(Exception):
+    """The run cannot go on (the model failed, the thread vanished); the message says why."""
+
+
+class AgentLoop:
+    def __init__(self, run: Run, deps: LoopDeps, writer: FrameWriter) -> None:
+        self.run = run
+        self.deps = deps
+        self.writer = writer
+        self.calls = 0  # LLM calls made: names usage events
+
+    async def execute(self) -> Outcome:
+        sandbox_id = await self._ensure_sandbox()
+        context = ToolContext(self.deps.sandbox, sandbox_id, self.run.app_type, self.deps.limits.tool_timeout)
+        for _ in range(self.deps.limits.max_iterations):
+            chat = [{"role": "system", "content": system_prompt(self.run.app_type)}, *await self._history()]
+            completion, message_id = await self._ask_model(chat)
+            await self._append(
+                "assistant",
+                conversation.assistant_content(completion.text, completion.tool_calls),
+                message_id,
+                {"finish_reason": completion.finish_reason},
+            )
+            if not completion.tool_calls:
+                return Outcome("completed", "Agent run completed successfully")
+            ending = await self._run_tools(completion.tool_calls, message_id, context)
+            if ending is not None:
+                return ending
+        return Outcome("completed", f"Agent reached the maximum of {self.deps.limits.max_iterations} iterations")
+
+    async def _ensure_sandbox(self) -> str:
+        command = EnsureSandbox(project_id=self.run.project_id, user_id=self.run.user_id, app_type=self.run.app_type)  # type: ignore[arg-type]
+        info = await self.deps.sandbox.call(command, wait=max(self.deps.limits.tool_timeout, 60))
+        assert isinstance(info, SandboxInfo)
+        return info.sandbox_id
+
+    async def _history(self) -> list[dict[str, Any]]:
+        stored = await self.deps.store.load(aggregate_subject(THREAD, self.run.thread_id))
+        thread = threads.replay((s.position, s.event) for s in stored.events)
+        if thread is None:
+            raise RunAborted(f"thread {self.run.thread_id} not found")
+        return conversation.to_chat(event for _, event in thread.messages.values() if isinstance(event, MessageAdded))
+
+    async def _ask_model(self, chat: list[dict[str, Any]]) -> tuple[Completion, str]:
+        message_id = new_id()
+        request = ChatRequest(self.run.model_name, chat, self.deps.toolbox.specs, self.deps.limits.max_tokens)
+        completion: Completion | None = None
+        async with contextlib.aclosing(self.deps.llm.stream(request)) as stream:  # type: ignore[type-var]
+            async for item in stream:
+                if isinstance(item, TextDelta):
+                    await self.writer.content(item.text, message_id)
+                else:
+                    completion = item
+        if completion is None:
+            raise RunAborted("the model ended its answer without completing it")
+        await self._record_usage(completion)
+        return completion, message_id
+
+    async def _run_tools(self, calls: tuple[ToolCall, ...], assistant_id: str, context: ToolContext) -> Outcome | None:
+        ending: Outcome | None = None
+        for call in calls:
+            await self.writer.tool_call(call.name, call.arguments, call.id, assistant_id)
+            result = await self.deps.toolbox.execute(call, context)
+            output, truncated = _result_text(result, self.deps.limits.max_tool_output)
+            tool_message_id = new_id()
+            metadata = {"assistant_message_id": assistant_id, "tool_call_id": call.id, "success": result.success}
+            await self._append("tool", conversation.tool_content(call, output), tool_message_id, metadata)
+            shown: Any = output if truncated else result.output
+            await self.writer.tool_result(call.name, shown, result.success, call.id, tool_message_id)
+            if self.deps.toolbox.terminates(call.name) and ending is None:
+                ending = Outcome("completed", str(call.arguments.get("message") or call.arguments.get("text") or ""))
+        return ending
+
+    async def _append(self, kind: str, content: str, message_id: str, metadata: dict[str, Any]) -> None:
+        command = AddMessage(
+            command_id=f"{self.run.run_id}:{message_id}",
+            thread_id=self.run.thread_id,
+            message_id=message_id,
+            user_id=self.run.user_id,
+            type=kind,  # type: ignore[arg-type]
+            is_llm_message=True,
+            content=content,
+            metadata=metadata,
+            agent_run_id=self.run.run_id,
+        )
+        reply = await execute(lambda: add_message(command, self.deps.store), name="run.add_message")
+        if not reply.ok:
+            raise RunAborted(f"could not save the {kind} message: {reply.error.detail if reply.error else '?'}")
+
+    async def _record_usage(self, completion: Completion) -> None:
+        usage = completion.usage
+        event = UsageRecorded(
+            run_id=self.run.run_id,
+            user_id=self.run.user_id,
+            thread_id=self.run.thread_id,
+            project_id=self.run.project_id,
+            model=completion.model or self.run.model_name,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            call_index=self.calls,
+            estimated=usage.estimated,
+        )
+        key = f"{self.run.run_id}:usage:{self.calls}"
+        self.calls += 1
+        await self.deps.store.append(
+            usage_subject(self.run.run_id), [event], expected_position=None, idempotency_key=key
+        )
+
+
+def _result_text(result: ToolResult, limit: int) -> tuple[str, bool]:
+    """What the model reads of a tool result, cut to ``limit`` characters."""
+    return truncate(json.dumps({"success": result.success, "output": result.output}), limit)
