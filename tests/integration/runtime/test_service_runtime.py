@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from nats.aio.client import Client
@@ -126,3 +127,15 @@ async def test_serve_stops_on_sigterm_and_drains(nats_server: NatsServer, nats_c
     await asyncio.wait_for(serving, 10)
     with pytest.raises(NoRespondersError):  # its subscriptions are gone with the drained connection
         await nats_client.request(ping_subject(SERVICE), b"", timeout=1)
+
+
+async def test_a_stop_during_start_up_ends_serving(tmp_path: Path) -> None:
+    unreachable = NatsServer(store_dir=tmp_path)  # never started: nothing listens on its port
+    settings = ServiceSettings(instance_id="never-connected", nats=NatsSettings(url=unreachable.url))
+    host = build_service(SERVICE, settings)
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(host.app, stop=stop))
+    await asyncio.sleep(0.2)  # let it try to connect: no event exists for "still trying"
+    assert not serving.done()
+    stop.set()
+    await asyncio.wait_for(serving, 5)

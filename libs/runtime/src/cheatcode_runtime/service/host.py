@@ -7,6 +7,7 @@ built in an ``on_connect`` callback and read by subscribers through a :class:`La
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -20,6 +21,8 @@ from cheatcode_runtime.service.ping import register_ping
 from cheatcode_runtime.service.settings import ServiceSettings
 
 T = TypeVar("T")
+
+logger = logging.getLogger("cheatcode.service")
 
 
 class Late(Generic[T]):
@@ -61,4 +64,11 @@ def build_service(
     broker = build_broker(settings, service=name)
     app = build_app(broker, title=f"cheatcode-{name}", version=version, description=description)
     register_ping(broker, service=name, instance_id=settings.instance_id)
+
+    async def announce() -> None:
+        # Start-up waits for NATS as long as it takes; say what it is waiting for.
+        nats = settings.nats
+        logger.info("%s %s: connecting to %s as %s", name, settings.instance_id, nats.url, nats.user or "anonymous")
+
+    app.on_startup(announce)
     return ServiceHost(name=name, settings=settings, broker=broker, app=app)

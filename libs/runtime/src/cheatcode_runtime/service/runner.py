@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -12,18 +13,29 @@ logger = logging.getLogger("cheatcode.runner")
 
 
 async def serve(app: FastStream, *, stop: asyncio.Event | None = None) -> None:
-    """Start ``app``, wait for a stop signal (or ``stop``), then stop it: NATS is drained."""
+    """Start ``app``, wait for a stop signal (or ``stop``), then stop it: NATS is drained.
+
+    A signal during start-up (say, while NATS is still unreachable) also stops the process.
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
+    starting = asyncio.create_task(app.start())
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await app.start()
-        logger.info("service started")
-        await stop.wait()
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()  # a failed start-up ends the process with its error
+            logger.info("service started")
+            await stopping
         logger.info("stopping")
     finally:
+        for task in (starting, stopping):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for sig in signals:
             loop.remove_signal_handler(sig)
         await app.stop()
@@ -34,7 +46,11 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 def run(app: FastStream) -> int:
-    """Entry point of ``python -m cheatcode_<svc>``: serve until a signal; exit code 0."""
+    """Entry point of ``python -m cheatcode_<svc>``: serve until a signal; 0 on a clean stop."""
     configure_logging()
-    asyncio.run(serve(app))
+    try:
+        asyncio.run(serve(app))
+    except Exception:
+        logger.exception("service failed")
+        return 1
     return 0

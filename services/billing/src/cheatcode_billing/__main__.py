@@ -1,0 +1,3 @@
+from cheatcode_billing.entrypoint.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Aggregates, value objects and rules of this service: pure, no I/O."""

@@ -1,0 +1,1 @@
+"""Composition root (bootstrap), subscribers (app) and the process entry (main)."""

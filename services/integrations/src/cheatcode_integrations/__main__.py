@@ -1,0 +1,3 @@
+from cheatcode_integrations.entrypoint.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""ABCs for every external system this service talks to."""
