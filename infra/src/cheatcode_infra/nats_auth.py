@@ -72,12 +72,13 @@ GRANTS: dict[str, Grant] = {
     ),
     "agent": Grant(
         publish=(
-            *_events("project", "thread", "run"),
+            *_events("project", "thread", "run", "llm_usage"),
             f"{RUN_OUTPUT_PREFIX}.>",
             service_commands_filter("sandbox"),
             service_commands_filter("billing"),
         ),
-        subscribe=(service_commands_filter("agent"),),
+        # the run worker listens on each running run's subject for RunStopRequested
+        subscribe=(service_commands_filter("agent"), *_events("run")),
         kv_buckets=("agent_project_runs",),
         why="owns projects, threads and runs; streams run output; drives the sandbox and meters usage",
     ),

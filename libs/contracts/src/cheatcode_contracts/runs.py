@@ -10,8 +10,8 @@ RunStarted → ``running`` (the original inserted its row as ``running`` and the
 only streams a ``running`` run), RunStopRequested → ``stopping``, and the three terminal
 events → ``completed`` / ``failed`` / ``stopped``.
 
-Token usage goes to its own subject ``cc.evt.usage.<run_id>`` (aggregate kind ``usage``),
-so that billing's durable consumer filters ``cc.evt.usage.*`` and sees nothing else.
+Token usage goes to its own subject ``cc.evt.llm_usage.<run_id>`` (aggregate kind ``llm_usage``),
+so that billing's durable consumer filters ``cc.evt.llm_usage.*`` and sees nothing else.
 
 Output frames are not events: they are JetStream messages on ``cc.run.<run_id>`` (stream
 RUN_OUTPUT) whose body is the exact JSON text an SSE client receives as ``data:``.
@@ -30,7 +30,7 @@ from cheatcode_contracts.projects import AppType
 from cheatcode_contracts.subjects import aggregate_kind_filter, aggregate_subject, run_output_subject
 
 RUN = "run"
-USAGE = "usage"
+USAGE = "llm_usage"
 
 RunStatus = Literal["queued", "running", "stopping", "completed", "failed", "stopped"]
 TerminalStatus = Literal["completed", "failed", "stopped"]
@@ -43,7 +43,7 @@ def run_subject(run_id: str) -> str:
 
 
 def usage_subject(run_id: str) -> str:
-    """``cc.evt.usage.<run_id>``: the UsageRecorded events of one run."""
+    """``cc.evt.llm_usage.<run_id>``: the UsageRecorded events of one run."""
     return aggregate_subject(USAGE, run_id)
 
 
@@ -109,7 +109,7 @@ class RunStopped(_RunEvent):
 class UsageRecorded(Event):
     """Tokens of one LLM call. ``estimated`` is true when the provider sent no usage."""
 
-    type_name: ClassVar[str] = "usage.recorded"
+    type_name: ClassVar[str] = "llm_usage.recorded"
     aggregate_kind: ClassVar[str] = USAGE
     aggregate_field: ClassVar[str] = "run_id"
 

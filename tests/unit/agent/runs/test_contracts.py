@@ -52,7 +52,7 @@ def test_usage_has_its_own_subject_so_billing_filters_only_usage() -> None:
         completion_tokens=4,
         call_index=0,
     )
-    assert usage_subject(usage.aggregate_id) == "cc.evt.usage.r1"
+    assert usage_subject(usage.aggregate_id) == "cc.evt.llm_usage.r1"
     assert status_after(usage) is None
 
 
