@@ -80,6 +80,8 @@ class AgentStack:
     consumer: str
     client: Client
     hosts: list[ServiceHost] = field(default_factory=list)
+    nats_user: str | None = None
+    nats_password: str | None = None
 
     async def start_agent(self, instance_id: str, **overrides: Any) -> ServiceHost:
         settings = RunSettings(
@@ -91,7 +93,8 @@ class AgentStack:
             **overrides,
         )
         registrations = (register_projects, register_threads, runs_registration(settings))
-        host = build(Settings(instance_id=instance_id, nats=NatsSettings(url=self.nats_url)), registrations)
+        nats = NatsSettings(url=self.nats_url, user=self.nats_user, password=self.nats_password)
+        host = build(Settings(instance_id=instance_id, nats=nats), registrations)
         await host.app.start()
         self.hosts.append(host)
         await request_when_ready(self.client, ping_subject("agent"), b"")
