@@ -1,26 +1,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
 from fastapi import FastAPI, Request, Response
 from nats.aio.client import Client
 
-from cheatcode_api.streaming import RunStreamHub, SseResponse, StreamingSettings, parse_last_event_id
+from cheatcode_api.streaming import RunStreamHub, SseResponse, StreamingSettings, connect_streaming, parse_last_event_id
+from cheatcode_infra.nats_server import NatsServer
+from cheatcode_runtime.nats import NatsSettings
 from tests.integration.api.streaming.sse import serve
 
 
 def streaming_app(hub: RunStreamHub) -> FastAPI:
     """The streaming core behind a bare route (auth and ownership are tested with the real app)."""
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        hub.start()
-        yield
-        await hub.close()
-
-    app = FastAPI(lifespan=lifespan)
+    app = FastAPI()
 
     @app.get("/runs/{run_id}/stream")
     async def stream(run_id: str, request: Request, last_event_id: str | None = None) -> Response:
@@ -33,8 +28,13 @@ def streaming_app(hub: RunStreamHub) -> FastAPI:
 
 
 @pytest.fixture(scope="module")
-async def hub(nats_client: Client) -> RunStreamHub:
-    return RunStreamHub(nats_client.jetstream(), StreamingSettings(heartbeat_seconds=0.4, window_frames=4))
+async def hub(nats_server: NatsServer, nats_client: Client) -> AsyncIterator[RunStreamHub]:
+    """A hub on its own connection (streams are ensured by ``nats_client``), 4-frame window."""
+    connection = await connect_streaming(NatsSettings(url=nats_server.url), name="streaming-tests")
+    hub = RunStreamHub(connection, StreamingSettings(heartbeat_seconds=0.4, window_frames=4), owns_connection=True)
+    await hub.start()
+    yield hub
+    await hub.close()
 
 
 @pytest.fixture(scope="module")

@@ -86,3 +86,25 @@ def test_feed_ignores_redeliveries_and_anything_after_the_terminal_frame() -> No
     assert feed.terminal_seq == 2
     assert ids(client) == [1, 2]
     assert feed.detach(client)
+
+
+def test_a_new_feed_adopts_the_first_replay_so_the_next_client_reads_memory() -> None:
+    feed = RunFeed("r1", 50, window=10)  # created when the follower was at 50
+    first = new_client()
+    assert feed.attach(first) == 50
+    feed.deliver(frame(52))
+    replayed = [frame(3), frame(7), frame(51)]  # may read past 50: deduped
+    feed.adopt(replayed, 0, 50)
+    first.release_held(replayed)
+    assert ids(first) == [3, 7, 51, 52]
+    assert feed.base == 0
+    second = new_client(after=3)
+    assert feed.attach(second) is None
+    assert ids(second) == [7, 52]  # 51 came from the replay beyond up_to, not kept
+
+
+def test_adopting_a_replay_that_ended_the_run_marks_the_feed_terminal() -> None:
+    feed = RunFeed("r1", 9, window=10)
+    feed.attach(new_client())
+    feed.adopt([frame(4), frame(9, terminal=True)], 0, 9)
+    assert feed.terminal_seq == 9

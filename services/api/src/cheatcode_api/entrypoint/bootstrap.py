@@ -26,13 +26,16 @@ from cheatcode_api.adapters.postgres.migrate import apply_migrations
 from cheatcode_api.adapters.postgres.projection import Projection
 from cheatcode_api.adapters.postgres.projections import all_projections
 from cheatcode_api.adapters.postgres.read_models import PostgresReadModels
+from cheatcode_api.adapters.postgres.run_reads import PostgresRunReads
 from cheatcode_api.adapters.postgres.runner import ProjectionRunner
 from cheatcode_api.adapters.postgres.waiter import PostgresCheckpointWaiter
 from cheatcode_api.config import Settings
 from cheatcode_api.handlers import HandlerDeps
+from cheatcode_api.ports.agent_runs import RunReads
 from cheatcode_api.ports.auth import TokenVerifier
 from cheatcode_api.ports.commands import CommandBus
 from cheatcode_api.ports.health import HealthProbe
+from cheatcode_api.streaming import RunStreamHub, connect_streaming
 from cheatcode_contracts import ContractRegistry, build_registry
 from cheatcode_contracts.catalog import SERVICES
 from cheatcode_contracts.streams import ALL_STREAMS
@@ -58,6 +61,8 @@ class Container:
     projections: list[Projection]
     runner: ProjectionRunner
     health_probes: list[HealthProbe]
+    run_reads: RunReads
+    streams: RunStreamHub  # agent-run output → SSE, on its own NATS connection
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -83,6 +88,7 @@ class Container:
     async def close(self) -> None:
         await self.stop_background()
         await self.verifier.close()
+        await self.streams.close()
         await self.pool.close()
         with contextlib.suppress(Exception):
             await self.nc.drain()
@@ -165,4 +171,13 @@ async def build_container(settings: Settings) -> Container:
         projections=projections,
         runner=runner,
         health_probes=probes,
+        run_reads=PostgresRunReads(pool),
+        streams=await _start_streams(settings),
     )
+
+
+async def _start_streams(settings: Settings) -> RunStreamHub:
+    connection = await connect_streaming(settings.nats, name=f"api-streams:{settings.instance_id}")
+    hub = RunStreamHub(connection, owns_connection=True)
+    await hub.start()
+    return hub

@@ -1,4 +1,4 @@
-"""One run's live feed in this process: a single JetStream follower shared by all local clients.
+"""One run's live feed in this process, fed by the hub's single JetStream follower.
 
 The feed keeps a window of the latest encoded frames so that a client joining or
 resuming a live run is served from memory; older positions are caught up from JetStream.
@@ -8,14 +8,9 @@ Invariant: the feed has, or will receive, every frame of the run with sequence >
 from __future__ import annotations
 
 import bisect
-from typing import Any
-
-from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 
 from cheatcode_api.streaming.client import SseClient
-from cheatcode_api.streaming.replay import Frame, consumer_config, frame_from_msg
-from cheatcode_contracts.streams import RUN_OUTPUT
+from cheatcode_api.streaming.replay import Frame
 from cheatcode_contracts.subjects import run_output_subject
 
 
@@ -24,34 +19,17 @@ def _seq_of(frame: Frame) -> int:
 
 
 class RunFeed:
-    def __init__(self, run_id: str, after_seq: int, *, window: int) -> None:
+    __slots__ = ("_frames", "_window", "base", "clients", "last_seq", "run_id", "subject", "terminal_seq")
+
+    def __init__(self, run_id: str, base: int, *, window: int) -> None:
         self.run_id = run_id
         self.subject = run_output_subject(run_id)
-        self.base = after_seq
-        self.last_seq = after_seq
+        self.base = base
+        self.last_seq = base
         self.terminal_seq: int | None = None
         self.clients: set[SseClient] = set()
         self._window = max(window, 1)
         self._frames: list[Frame] = []
-        self._sub: Any = None
-        self._stopped = False
-
-    async def start(self, js: JetStreamContext) -> None:
-        """Follow the run from ``base + 1``: stored frames first, then live ones, in order."""
-        policy, config = consumer_config(self.base)
-        self._sub = await js.subscribe(
-            self.subject,
-            stream=RUN_OUTPUT.name,
-            cb=self._on_msg,
-            ordered_consumer=True,
-            deliver_policy=policy,
-            config=config,
-        )
-        if self._stopped:  # every client left while the consumer was being created
-            await self.stop()
-
-    async def _on_msg(self, msg: Msg) -> None:
-        self.deliver(frame_from_msg(msg)[2])
 
     def deliver(self, frame: Frame) -> None:
         seq = frame[0]
@@ -60,12 +38,8 @@ class RunFeed:
         self.last_seq = seq
         if frame[2]:
             self.terminal_seq = seq
-        frames = self._frames
-        frames.append(frame)
-        if len(frames) > 2 * self._window:  # amortised trim keeps the hot path O(1)
-            cut = len(frames) - self._window
-            self.base = frames[cut - 1][0]
-            del frames[:cut]
+        self._frames.append(frame)
+        self._trim()
         for client in self.clients:
             client.push(*frame)
 
@@ -86,13 +60,29 @@ class RunFeed:
         client.held = frames[start:]
         return self.base
 
+    def adopt(self, replayed: list[Frame], after: int, up_to: int) -> None:
+        """Keep frames a client just replayed from JetStream, so the next joiner reads memory.
+
+        Only valid if the feed's window still starts at ``up_to`` (the replay covered (after, up_to]).
+        """
+        if self.base != up_to or after >= up_to:
+            return
+        older = [frame for frame in replayed if frame[0] <= up_to]
+        self._frames[:0] = older
+        self.base = after
+        if older and older[-1][2] and self.terminal_seq is None:
+            self.terminal_seq = older[-1][0]
+            self.last_seq = max(self.last_seq, older[-1][0])
+        self._trim()
+
     def detach(self, client: SseClient) -> bool:
         """Remove ``client``; True when no client is left."""
         self.clients.discard(client)
         return not self.clients
 
-    async def stop(self) -> None:
-        self._stopped = True
-        sub, self._sub = self._sub, None
-        if sub is not None:
-            await sub.unsubscribe()
+    def _trim(self) -> None:
+        frames = self._frames
+        if len(frames) > 2 * self._window:  # amortised: the hot path stays O(1)
+            cut = len(frames) - self._window
+            self.base = frames[cut - 1][0]
+            del frames[:cut]

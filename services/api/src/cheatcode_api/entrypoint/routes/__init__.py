@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cheatcode_api.entrypoint.routes import health, messages, preview_proxy, projects, sandboxes, threads
+from cheatcode_api.entrypoint.routes import agent_runs, health, messages, preview_proxy, projects, sandboxes, threads
 
 
 def all_routers() -> list[APIRouter]:
     """Routers mounted under ``/api`` (their own paths omit the prefix)."""
-    return [health.router, projects.router, threads.router, messages.router, sandboxes.router, preview_proxy.router]
+    return [
+        health.router,
+        projects.router,
+        threads.router,
+        messages.router,
+        sandboxes.router,
+        preview_proxy.router,
+        agent_runs.router,
+    ]

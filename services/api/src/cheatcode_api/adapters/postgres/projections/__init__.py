@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.adapters.postgres.projections.agent_runs import AgentRunsProjection
 from cheatcode_api.adapters.postgres.projections.conversations import MessagesProjection, ThreadsProjection
 from cheatcode_api.adapters.postgres.projections.projects import ProjectsProjection
 from cheatcode_api.adapters.postgres.projections.sandboxes import SandboxesProjection
 
 
 def all_projections() -> list[Projection]:
-    return [ProjectsProjection(), ThreadsProjection(), MessagesProjection(), SandboxesProjection()]
+    return [
+        ProjectsProjection(),
+        ThreadsProjection(),
+        MessagesProjection(),
+        SandboxesProjection(),
+        AgentRunsProjection(),
+    ]
 
 
-__all__ = ["MessagesProjection", "ProjectsProjection", "SandboxesProjection", "ThreadsProjection", "all_projections"]
+__all__ = [
+    "AgentRunsProjection",
+    "MessagesProjection",
+    "ProjectsProjection",
+    "SandboxesProjection",
+    "ThreadsProjection",
+    "all_projections",
+]

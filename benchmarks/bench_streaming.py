@@ -1,0 +1,451 @@
+"""Agent-run streaming benchmark: JetStream (RUN_OUTPUT) → API process → SSE clients.
+
+Prints figures, asserts nothing. Everything runs on loopback as separate processes:
+nats-server, one API process (uvicorn serving the real streaming core: RunStreamHub +
+SseResponse behind a bare route, i.e. without JWT/read-model checks, which only run at
+connect time), this orchestrating process (the publisher, core NATS publishes of real
+frames with the agent's headers into the RUN_OUTPUT stream), and client processes that
+read SSE over raw asyncio sockets. Latency = client receive time − publisher time just
+before the publish, both CLOCK_REALTIME on the same machine.
+
+    .venv/bin/python benchmarks/bench_streaming.py            # everything
+    .venv/bin/python benchmarks/bench_streaming.py --quick    # shorter phases
+    BENCH_GC=0 ...                                            # API without gc tuning
+    BENCH_GC=10000,20,100 ...                                 # other collector thresholds
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+
+HERE = Path(__file__).resolve()
+MARK = b'"content": "'
+RATE_PER_STREAM = 10.0  # events/s per stream for the multi-stream phases
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# --------------------------------------------------------------------------- API server process
+
+
+def record_gc_pauses() -> dict[int, list[float]]:
+    import gc
+
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    started = [0.0]
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append((time.perf_counter() - started[0]) * 1000)
+
+    gc.callbacks.append(callback)
+    return pauses
+
+
+def summarise_pauses(pauses: dict[int, list[float]]) -> str:
+    return ", ".join(
+        f"gen{g}: {len(p)} collections, max {max(p, default=0):.1f}, total {sum(p):.0f}" for g, p in pauses.items()
+    )
+
+
+def run_server(port: int, nats_url: str) -> None:
+    from contextlib import asynccontextmanager
+
+    import uvicorn
+
+    from cheatcode_api.streaming import RunStreamHub, SseResponse, connect_streaming, parse_last_event_id, tune_gc
+    from cheatcode_runtime.nats import NatsSettings
+
+    state: dict[str, RunStreamHub] = {}
+    pauses = record_gc_pauses()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        nc = await connect_streaming(NatsSettings(url=nats_url), name="bench-api")
+        state["hub"] = hub = RunStreamHub(nc, owns_connection=True)
+        await hub.start()
+        setting = os.environ.get("BENCH_GC", "1")
+        if setting == "1":
+            tune_gc()
+        elif setting != "0":  # e.g. BENCH_GC=10000,20,100: other thresholds, to compare
+            first, second, third = (int(v) for v in setting.split(","))
+            tune_gc((first, second, third))
+        yield
+        await hub.close()
+        print(f"API gc pauses (ms, by generation): {summarise_pauses(pauses)}", file=sys.stderr, flush=True)
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/api/agent-run/{run_id}/stream")
+    async def stream(run_id: str, request: Request, last_event_id: str | None = None) -> Response:
+        hub = state["hub"]
+        after = parse_last_event_id(request.headers.get("last-event-id"), last_event_id)
+        if after and await hub.is_past_terminal(run_id, after):
+            return Response(status_code=204)
+        return SseResponse(hub, await hub.open(run_id, after))
+
+    extra: dict[str, Any] = {}
+    try:
+        import httptools  # noqa: F401
+        import uvloop  # noqa: F401
+
+        extra = {"loop": "uvloop", "http": "httptools"}
+    except ImportError:
+        pass
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, backlog=4096, **extra)
+
+
+# --------------------------------------------------------------------------- SSE client process
+
+
+class SseProtocol(asyncio.Protocol):
+    """Counts frames and records latency from the timestamp the publisher put in ``content``."""
+
+    def __init__(self, sink: list[int], request: bytes) -> None:
+        self.sink = sink
+        self.request = request
+        self.buffer = b""
+        self.headers_seen = asyncio.get_running_loop().create_future()
+        self.closed = asyncio.get_running_loop().create_future()
+        self.on_terminal: asyncio.Future[float] | None = None
+        self.target = 0  # resolve ``on_terminal`` after this many frames, or at the terminal frame
+        self.frames = 0
+
+    def connection_made(self, transport: Any) -> None:
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time_ns()
+        buffer = self.buffer + data
+        if not self.headers_seen.done():
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                self.buffer = buffer
+                return
+            self.headers_seen.set_result(buffer[:end].split(b" ", 2)[1].decode())
+            buffer = buffer[end + 4 :]
+        cut = buffer.rfind(b"\n\n")
+        if cut < 0:
+            self.buffer = buffer
+            return
+        complete, self.buffer = buffer[: cut + 2], buffer[cut + 2 :]
+        self.frames += complete.count(b"\nid: ") + complete.startswith(b"id: ")
+        start = complete.find(MARK)
+        while start >= 0:
+            begin = start + len(MARK)
+            stop = complete.find(b'"', begin)
+            stamp = complete[begin:stop]
+            if stamp.isdigit():
+                self.sink.append((now - int(stamp)) // 1000)
+            start = complete.find(MARK, stop)
+        ended = b'"status": "completed"' in complete or (self.target and self.frames >= self.target)
+        if self.on_terminal is not None and ended and not self.on_terminal.done():
+            self.on_terminal.set_result(time.perf_counter())
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+def request_bytes(port: int, run_id: str, after: int = 0) -> bytes:
+    extra = f"Last-Event-ID: {after}\r\n" if after else ""
+    return (
+        f"GET /api/agent-run/{run_id}/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Accept: text/event-stream\r\n{extra}\r\n"
+    ).encode()
+
+
+async def client_main(port: int) -> None:
+    import gc
+
+    gc.disable()  # a load generator's own pauses would show up as server latency; it allocates no cycles
+    loop = asyncio.get_running_loop()
+    sink: list[int] = []
+    streams: list[Any] = []
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+
+    def reply(obj: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    async def open_one(run_id: str) -> None:
+        _, proto = await loop.create_connection(lambda: SseProtocol(sink, request_bytes(port, run_id)), "127.0.0.1", port)
+        await proto.headers_seen
+        streams.append(proto)
+
+    while line := await reader.readline():
+        cmd = json.loads(line)
+        if cmd["cmd"] == "open":
+            runs = cmd["runs"]
+            for i in range(0, len(runs), 100):
+                await asyncio.gather(*(open_one(r) for r in runs[i : i + 100]))
+            reply({"opened": len(runs)})
+        elif cmd["cmd"] == "collect":
+            samples, sink[:] = list(sink), []
+            reply({"lat_us": samples})
+        elif cmd["cmd"] == "replay":
+            timings = []
+            for run_id in cmd["runs"]:
+                await asyncio.sleep(0.05)
+                local: list[int] = []
+                t0 = time.perf_counter()
+                transport, proto = await loop.create_connection(
+                    lambda run_id=run_id, local=local: SseProtocol(local, request_bytes(port, run_id)),
+                    "127.0.0.1",
+                    port,
+                )
+                proto.on_terminal = loop.create_future()
+                proto.target = cmd.get("target", 0)
+                t1 = await proto.on_terminal
+                timings.append(((t1 - t0) * 1000, proto.frames))
+                transport.close()
+            reply({"timings": timings})
+        elif cmd["cmd"] == "quit":
+            break
+
+
+# --------------------------------------------------------------------------- orchestrator
+
+
+class ClientProc:
+    def __init__(self, port: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE), "--client", str(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+
+    async def call(self, obj: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+        self.proc.stdin.flush()
+        line = await asyncio.to_thread(self.proc.stdout.readline)
+        return dict(json.loads(line))
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(b'{"cmd": "quit"}\n')
+            self.proc.stdin.flush()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class Publisher:
+    """Publishes one content frame per stream every 1/rate s, spread evenly over the period."""
+
+    def __init__(self, nc: Any) -> None:
+        self.nc = nc
+        self.runs: list[str] = []
+        self.seq: dict[str, int] = {}
+        self.rate = RATE_PER_STREAM
+        self.published = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def frame(self, run_id: str, content: str | None = None, status: str | None = None) -> None:
+        from cheatcode_contracts.runs import content_frame, encode_frame, status_frame
+        from cheatcode_contracts.subjects import run_output_subject
+
+        n = self.seq[run_id] = self.seq.get(run_id, 0) + 1
+        frame = status_frame(n, status, "done") if status else content_frame(n, content or str(time.time_ns()))
+        body, headers = encode_frame(run_id, frame)
+        await self.nc.publish(run_output_subject(run_id), body, headers=headers)
+        self.published += 1
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        slots = 20  # period split in 20 slots: 5 ms apart at 10 events/s
+        period = 1.0 / self.rate
+        tick = time.perf_counter()
+        slot = 0
+        while True:
+            runs = self.runs
+            for run_id in runs[slot::slots]:
+                await self.frame(run_id)
+            slot = (slot + 1) % slots
+            tick += period / slots
+            await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+
+
+async def latency_phase(pub: Publisher, clients: list[ClientProc], seconds: float) -> list[float]:
+    for c in clients:
+        await c.call({"cmd": "collect"})  # drop warm-up samples
+    await asyncio.sleep(seconds)
+    samples: list[float] = []
+    for c in clients:
+        samples += [v / 1000 for v in (await c.call({"cmd": "collect"}))["lat_us"]]
+    return samples
+
+
+async def open_streams(pub: Publisher, clients: list[ClientProc], count: int) -> None:
+    runs = [str(uuid.uuid4()) for _ in range(count)]
+    share = [runs[i :: len(clients)] for i in range(len(clients))]
+    await asyncio.gather(*(c.call({"cmd": "open", "runs": s}) for c, s in zip(clients, share, strict=True)))
+    pub.runs = pub.runs + runs
+
+
+def rss_mb(pid: int) -> float:
+    import psutil
+
+    return float(psutil.Process(pid).memory_info().rss) / 2**20
+
+
+def report(title: str, samples: list[float]) -> None:
+    print(
+        f"{title}: n={len(samples)} p50={percentile(samples, 0.5):.2f} ms p99={percentile(samples, 0.99):.2f} ms "
+        f"max={max(samples, default=float('nan')):.2f} ms",
+        flush=True,
+    )
+
+
+async def main(args: argparse.Namespace) -> None:
+    from cheatcode_contracts.streams import ALL_STREAMS
+    from cheatcode_infra.nats_server import NatsServer
+    from cheatcode_infra.ports import free_port
+    from cheatcode_runtime.nats import NatsSettings, connect, ensure_streams
+
+    import gc
+
+    gc.disable()  # the publisher's pauses would inflate latency (timestamp taken before the publish)
+    scale = 0.4 if args.quick else 1.0
+    nats = NatsServer(store_dir=Path(tempfile.mkdtemp(prefix="bench-nats-")))
+    nats.start()
+    nc = await connect(NatsSettings(url=nats.url), name="bench-publisher")
+    await ensure_streams(nc.jetstream(), ALL_STREAMS)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, str(HERE), "--server", str(port), nats.url])
+    clients: list[ClientProc] = []
+    pub = Publisher(nc)
+    try:
+        await wait_http(port)
+        base_rss = rss_mb(server.pid)
+        print(f"API process RSS at start: {base_rss:.1f} MB (BENCH_GC={os.environ.get('BENCH_GC', '1')})")
+        clients = [ClientProc(port) for _ in range(args.client_procs)]
+
+        # 1 stream: 100 events/s so that a few seconds give enough samples.
+        await open_streams(pub, clients[:1], 1)
+        pub.rate = 100.0
+        pub.start()
+        report("publish→SSE, 1 stream @100 ev/s", await latency_phase(pub, clients[:1], 8 * scale))
+        await pub.stop()
+        pub.runs, pub.rate = [], RATE_PER_STREAM
+
+        await replay_phase(pub, clients[0], nc)
+
+        # Ramp: 200 streams first (the latency target), then up until p99 ≥ 100 ms or the time budget.
+        pub.start()
+        deadline = time.monotonic() + args.ramp_budget * scale
+        total = 0
+        for step in [200, *[args.ramp_step] * 100]:
+            if time.monotonic() > deadline or total + step > args.max_streams:
+                break
+            await open_streams(pub, clients, step)
+            total += step
+            await asyncio.sleep(2)
+            samples = await latency_phase(pub, clients, 8 * scale)
+            rss = rss_mb(server.pid)
+            report(f"publish→SSE, {total} streams @{RATE_PER_STREAM:.0f} ev/s each", samples)
+            print(f"    API RSS {rss:.1f} MB → {(rss - base_rss) * 1024 / total:.1f} KB per stream", flush=True)
+            if percentile(samples, 0.99) >= 100.0:
+                print(f"    p99 crossed 100 ms at {total} streams")
+                break
+    finally:
+        await pub.stop()
+        for c in clients:
+            c.stop()
+        server.terminate()
+        server.wait(10)
+        await nc.close()
+        nats.stop()
+
+
+async def replay_phase(pub: Publisher, client: ClientProc, nc: Any) -> None:
+    """1,000 stored events + terminal → a new client; cold (no feed in the process) and warm."""
+    runs = [str(uuid.uuid4()) for _ in range(10)]
+    for run_id in runs:
+        for i in range(1000):
+            await pub.frame(run_id, content=f"stored frame {i} " + "x" * 60)
+        await pub.frame(run_id, status="completed")
+    await nc.flush()
+    await asyncio.sleep(0.3)
+    cold = (await client.call({"cmd": "replay", "runs": runs}))["timings"]
+    ms = [t for t, _ in cold]
+    frames = {f for _, f in cold}
+    print(
+        f"replay 1,000 stored events (+terminal) to a new client, cold (JetStream): median {statistics.median(ms):.2f} ms, "
+        f"best {min(ms):.2f} ms, worst {max(ms):.2f} ms (frames per replay: {sorted(frames)})",
+        flush=True,
+    )
+    # Warm: the run is live and already watched in this process, so its feed window holds the frames.
+    live = str(uuid.uuid4())
+    for i in range(1000):
+        await pub.frame(live, content=f"stored frame {i} " + "x" * 60)
+    await nc.flush()
+    await client.call({"cmd": "open", "runs": [live]})
+    await asyncio.sleep(0.3)
+    warm = (await client.call({"cmd": "replay", "runs": [live] * 10, "target": 1000}))["timings"]
+    ms = [t for t, _ in warm]
+    print(
+        f"replay 1,000 events of a live run to a new client, warm (feed window in memory): "
+        f"median {statistics.median(ms):.2f} ms, best {min(ms):.2f} ms, worst {max(ms):.2f} ms",
+        flush=True,
+    )
+
+
+async def wait_http(port: int) -> None:
+    for _ in range(500):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.02)
+    raise TimeoutError("API server did not start")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--server":
+        run_server(int(sys.argv[2]), sys.argv[3])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--client":
+        try:
+            import uvloop
+
+            uvloop.run(client_main(int(sys.argv[2])))
+        except ImportError:
+            asyncio.run(client_main(int(sys.argv[2])))
+    else:
+        parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        parser.add_argument("--quick", action="store_true")
+        parser.add_argument("--client-procs", type=int, default=2)
+        parser.add_argument("--ramp-step", type=int, default=400)
+        parser.add_argument("--max-streams", type=int, default=6000)
+        parser.add_argument("--ramp-budget", type=float, default=240.0, help="seconds for the ramp phase")
+        asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,99 @@
+"""Agent runs: start, stop, read, and the SSE stream of a run's output (reference §7, §8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from cheatcode_api.domain.runs import run_details, run_list_item, run_status
+from cheatcode_api.entrypoint.deps import ContainerDep, CurrentUser, Deps, StreamUser
+from cheatcode_api.entrypoint.routes.ids import uuid_or_404
+from cheatcode_api.handlers import agent_runs
+from cheatcode_api.handlers.threads import NOT_FOUND as THREAD_NOT_FOUND
+from cheatcode_api.streaming import SseResponse, parse_last_event_id
+from cheatcode_contracts.runs import TERMINAL_STATUSES
+
+router = APIRouter(tags=["agent runs"])
+
+
+class AgentStartIn(BaseModel):
+    """Every field optional, as the original (§7.1); unknown fields are ignored like it did."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model_name: str | None = None
+    enable_thinking: bool | None = False
+    reasoning_effort: str | None = "low"
+    stream: bool | None = True
+    enable_context_manager: bool | None = True
+    app_type: str | None = None
+
+
+@router.post("/thread/{thread_id}/agent/start")
+async def start_agent(
+    thread_id: str, user: CurrentUser, deps: Deps, body: AgentStartIn | None = None
+) -> dict[str, str]:
+    body = body or AgentStartIn()
+    run_id = await agent_runs.start_run(
+        deps,
+        user.user_id,
+        uuid_or_404(thread_id, THREAD_NOT_FOUND),
+        model_name=body.model_name,
+        app_type=body.app_type,
+        options=body.model_dump(exclude={"model_name", "app_type"}),
+    )
+    return {"agent_run_id": run_id, "status": "queued"}
+
+
+@router.post("/agent-run/{agent_run_id}/stop")
+async def stop_agent(agent_run_id: str, user: CurrentUser, deps: Deps, container: ContainerDep) -> dict[str, str]:
+    run_id = uuid_or_404(agent_run_id, agent_runs.NOT_FOUND)
+    try:
+        await agent_runs.stop_run(deps, container.run_reads, user.user_id, run_id)
+    except agent_runs.RunStateError as error:
+        raise HTTPException(status_code=400, detail=error.detail) from None
+    return {"message": "Stop signal sent", "agent_run_id": run_id, "status": "stopping"}
+
+
+@router.get("/agent-run/{agent_run_id}")
+async def get_agent_run(agent_run_id: str, user: CurrentUser, container: ContainerDep) -> dict[str, Any]:
+    run_id = uuid_or_404(agent_run_id, agent_runs.NOT_FOUND)
+    return run_details(await agent_runs.get_run(container.run_reads, user.user_id, run_id))
+
+
+@router.get("/agent-run/{agent_run_id}/status")
+async def get_agent_run_status(agent_run_id: str, user: CurrentUser, container: ContainerDep) -> dict[str, Any]:
+    run_id = uuid_or_404(agent_run_id, agent_runs.NOT_FOUND)
+    return run_status(await agent_runs.get_run(container.run_reads, user.user_id, run_id))
+
+
+@router.get("/thread/{thread_id}/agent-runs")
+async def list_agent_runs(thread_id: str, user: CurrentUser, deps: Deps, container: ContainerDep) -> dict[str, Any]:
+    thread = uuid_or_404(thread_id, THREAD_NOT_FOUND)
+    rows = await agent_runs.list_thread_runs(deps, container.run_reads, user.user_id, thread)
+    return {"agent_runs": [run_list_item(row) for row in rows]}
+
+
+@router.get("/agent-run/{agent_run_id}/stream", response_class=Response)
+async def stream_agent_run(
+    agent_run_id: str,
+    request: Request,
+    user: StreamUser,
+    container: ContainerDep,
+    last_event_id: str | None = None,
+) -> Response:
+    """SSE: replay from ``Last-Event-ID`` (header or ``last_event_id``), follow live, close after the terminal frame."""
+    run_id = uuid_or_404(agent_run_id, agent_runs.NOT_FOUND)
+    run = await agent_runs.get_run(container.run_reads, user.user_id, run_id)
+    hub = container.streams
+    after = parse_last_event_id(request.headers.get("last-event-id"), last_event_id)
+    if after and await hub.is_past_terminal(run_id, after):
+        return Response(status_code=204)  # stops EventSource's reconnect loop for good
+    client = await hub.open(run_id, after)
+    if run.status in TERMINAL_STATUSES:
+        # Ended runs always end with a terminal frame; if the output expired or a crashed worker
+        # never wrote one, close with the read model's status instead of pinging forever.
+        hub.finish_if_silent(client, run.status, run.error or "")
+    return SseResponse(hub, client)
