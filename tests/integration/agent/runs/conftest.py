@@ -115,9 +115,8 @@ async def sandbox_double(nats_client: Client, tmp_path: Path) -> AsyncIterator[S
 
 
 @pytest.fixture
-async def stack(
-    nats_server: NatsServer, nats_client: Client, mock_llm_url: str, sandbox_double: SandboxProtocolDouble
-) -> AsyncIterator[AgentStack]:
+async def stack(nats_server: NatsServer, nats_client: Client, mock_llm_url: str) -> AsyncIterator[AgentStack]:
+    """Agents on the session's NATS; the test brings its sandbox (the double or the real service)."""
     # A consumer per test: each test's workers see only runs they can finish.
     stack = AgentStack(nats_server.url, mock_llm_url, f"runs-{uuid4().hex[:8]}", nats_client)
     yield stack

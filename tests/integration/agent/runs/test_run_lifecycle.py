@@ -33,7 +33,7 @@ from tests.integration.agent.runs.frames import events_on, follow
 from tests.integration.agent.runs.sandbox_double import SandboxProtocolDouble
 from tests.support.requests import send_command
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("sandbox_double")]
 
 
 async def new_thread(client: Client, user: str, prompt: str) -> tuple[str, str]:
