@@ -192,3 +192,10 @@ async def test_an_ended_run_whose_output_has_no_terminal_frame_closes_with_the_r
     events = parse_events(response.text)
     assert [e.id for e in events] == [seq, None]
     assert events[-1].data == {"type": "status", "status": "stopped", "message": "worker lost"}
+
+
+async def test_the_model_list_needs_no_token(stack: Stack) -> None:
+    response = await stack.http.get("/api/models/available")
+    assert response.status_code == 200
+    catalog = response.json()
+    assert [m["id"] for m in catalog["models"] if m["default"]] == [catalog["default_model_id"]]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cheatcode_api.entrypoint.routes import agent_runs, health, messages, preview_proxy, projects, sandboxes, threads
+from cheatcode_api.entrypoint.routes import (
+    agent_runs,
+    health,
+    messages,
+    models,
+    preview_proxy,
+    projects,
+    sandboxes,
+    threads,
+)
 
 
 def all_routers() -> list[APIRouter]:
@@ -17,4 +26,5 @@ def all_routers() -> list[APIRouter]:
         sandboxes.router,
         preview_proxy.router,
         agent_runs.router,
+        models.router,
     ]
