@@ -175,3 +175,19 @@ async def test_a_dead_workers_run_is_failed_by_another_replica(stack: AgentStack
     assert time.monotonic() - killed < 15
     lifecycle = await events_on(nats_client, run_subject(run_id))
     assert isinstance(lifecycle[-1], RunFailed)
+
+
+async def test_a_stop_sent_to_a_dead_workers_run_still_ends_it_stopped(stack: AgentStack, nats_client: Client) -> None:
+    doomed = await stack.start_agent("agent-doomed", ack_wait=1.5)
+    _, thread_id = await new_thread(nats_client, "u1", "[mock:long] nobody will stop me")
+    run_id = (await start(nats_client, thread_id, "u1")).result["run_id"]
+    follower = await follow(nats_client, run_id)
+    await follower.wait_for(lambda f: f["type"] == "content", within=15)
+    await stack.start_agent("agent-survivor", ack_wait=1.5)
+    await (await doomed.broker.connect()).close()
+
+    stopping = await send_command(nats_client, StopRun(run_id=run_id, user_id="u1"))
+    assert stopping.ok and stopping.result["status"] == "stopping"
+    terminal = await follower.terminal(within=20)
+    assert terminal["status"] == "stopped"
+    assert [type(e) for e in await events_on(nats_client, run_subject(run_id))][-2:] == [RunStopRequested, RunStopped]

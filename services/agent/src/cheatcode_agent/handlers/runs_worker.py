@@ -161,7 +161,11 @@ class RunWorker:
         self._slots.release()
 
     async def _take_over(self, run: runs.Run) -> None:
-        """The run's worker stopped sending heartbeats: end the run ``failed``."""
+        """The run's worker stopped sending heartbeats: end the run ``failed`` (``stopped`` if
+        the user had asked to stop it: that wish is met either way)."""
+        if run.stop_requested:
+            await self._finish(run.run_id, Outcome("stopped", run.stop_reason or "Stopped by user"), None)
+            return
         detail = f"Agent worker {run.worker_id} stopped responding; the run was abandoned"
         logger.warning("run %s: %s", run.run_id, detail)
         await self._finish(run.run_id, Outcome("failed", detail), None)
@@ -231,7 +235,11 @@ class RunWorker:
         return Outcome("completed", "Agent run timed out after maximum duration")
 
     async def _finish(self, run_id: str, outcome: Outcome, writer: FrameWriter | None) -> None:
-        """Terminal event first (the record), then the terminal frame (what clients see)."""
+        """Terminal event first (the record), then the terminal frame (what clients see).
+
+        The idempotency key names this worker: a racing writer's terminal event must never be
+        taken for a retry of ours (the store would report it as our own append).
+        """
         for _ in range(10):
             history = await self._deps.store.load(run_subject(run_id))
             run = runs.replay(s.event for s in history.events)
@@ -242,7 +250,10 @@ class RunWorker:
                 break  # already terminal: just make sure the stream says so
             try:
                 await self._deps.store.append(
-                    history.subject, [event], expected_position=history.position, idempotency_key=f"{run_id}:end"
+                    history.subject,
+                    [event],
+                    expected_position=history.position,
+                    idempotency_key=f"{run_id}:end:{self._settings.worker_id}",
                 )
             except ConcurrencyError:
                 continue
