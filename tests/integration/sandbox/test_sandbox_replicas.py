@@ -48,6 +48,10 @@ async def _wait_alive(client: Client, instance: str) -> None:
     raise AssertionError(f"replica {instance} never answered")
 
 
+def mounted(path: str) -> bool:
+    return os.path.ismount(path)
+
+
 def spawn(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "cheatcode_sandbox"], env=env)
 
@@ -113,3 +117,28 @@ async def test_a_killed_host_sandbox_is_restarted_elsewhere_with_its_workspace(
     assert types[-2:] == ["sandbox.stopped", "sandbox.started"]
     result = await ask(nats_client, sb.ExecuteCommand(sandbox_id=info.sandbox_id, command="cat kept.txt"))
     assert result.output == "kept"
+
+
+async def test_a_root_behind_a_private_directory_works_through_a_private_mount(
+    nats_server: NatsServer, nats_client: Client
+) -> None:
+    hidden = Path(tempfile.mkdtemp(prefix="cc-sandbox-private-"))  # mode 0700: sandbox uids cannot pass
+    instance = f"replica-private-{uuid.uuid4().hex[:6]}"
+    env = {
+        **os.environ,
+        "CHEATCODE_NATS_URL": nats_server.url,
+        "CHEATCODE_INSTANCE_ID": instance,
+        "CHEATCODE_SANDBOX_ROOT": str(hidden / "sandboxes"),
+    }
+    process = spawn(env)
+    try:
+        await _wait_alive(nats_client, instance)
+        info = await ask(nats_client, sb.EnsureSandbox(project_id=str(uuid.uuid4()), user_id="u"))
+        await ask(nats_client, sb.WriteFile(sandbox_id=info.sandbox_id, path="a.txt", content_b64=sb.b64encode(b"A")))
+        result = await ask(nats_client, sb.ExecuteCommand(sandbox_id=info.sandbox_id, command="cat a.txt; echo; id -u"))
+        assert result.output.splitlines()[0] == "A" and result.output.splitlines()[1] != "0"
+        assert not mounted("/run/cheatcode-sandbox"), "the bind must stay private to the service"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+        shutil.rmtree(hidden, ignore_errors=True)

@@ -18,14 +18,13 @@ import contextlib
 import logging
 import os
 import shutil
-import stat
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cheatcode_contracts.sandbox import app_dir
-from cheatcode_sandbox.adapters import bwrap_argv, netns, processes
+from cheatcode_sandbox.adapters import bwrap_argv, netns, private_mount, processes
 from cheatcode_sandbox.adapters.workspace_fs import WorkspaceFiles
 from cheatcode_sandbox.domain.paths import InvalidPathError, sandbox_uid, workspace_parts
 from cheatcode_sandbox.ports.runtime import (
@@ -49,6 +48,8 @@ QUOTA_NOTE = "\n[killed: the workspace is over its disk cap]\n"
 class LocalRuntimeConfig:
     root: Path
     instance: str
+    # Where sandbox uids see ``root`` (see ``private_mount.expose_root``); None: at ``root`` itself.
+    visible_root: Path | None = None
     disk_cap_bytes: int = 2 * 1024**3
     session_log_bytes: int = 256 * 1024
     watchdog_interval: float = 1.0
@@ -101,9 +102,16 @@ class BwrapRuntime(SandboxRuntime):
             )
         if os.geteuid() != 0:
             raise SandboxUnavailableError("the local sandbox runtime must run as root to drop to per-sandbox uids")
-        for parent in [self.config.root, *self.config.root.parents]:
-            if parent.exists() and not parent.stat().st_mode & stat.S_IXOTH:
-                raise SandboxUnavailableError(f"{parent} is not traversable by sandbox uids (needs o+x)")
+        if not private_mount.traversable(self._visible(self.config.root)):
+            raise SandboxUnavailableError(
+                f"{self.config.root} is not traversable by sandbox uids (a parent lacks o+x); start the service "
+                "with python -m cheatcode_sandbox, which exposes it through a private mount"
+            )
+
+    def _visible(self, path: Path) -> Path:
+        if self.config.visible_root is None:
+            return path
+        return self.config.visible_root / path.relative_to(self.config.root)
 
     def _workspace(self, sandbox_id: str) -> Path:
         return self.config.root / "workspaces" / sandbox_id
@@ -141,7 +149,9 @@ class BwrapRuntime(SandboxRuntime):
             files = WorkspaceFiles(workspace, uid, disk_cap_bytes=self.config.disk_cap_bytes)
             # The default working directory exists from the start (commands chdir into it).
             await asyncio.to_thread(files.ensure_dir, workspace_parts(app_dir(spec.app_type), spec.app_type))
-            holder = bwrap_argv.holder_argv(self.conf, uid=uid, workspace=workspace, etc_dir=etc_dir)
+            holder = bwrap_argv.holder_argv(
+                self.conf, uid=uid, workspace=self._visible(workspace), etc_dir=self._visible(etc_dir)
+            )
             netns_fd = await netns.create_namespace(holder)
             box = _Box(spec=spec, uid=uid, workspace=workspace, etc_dir=etc_dir, netns_fd=netns_fd, files=files)
             box.watchdog = asyncio.create_task(self._watch_disk(box))
@@ -212,8 +222,8 @@ class BwrapRuntime(SandboxRuntime):
             self.conf,
             uid=box.uid,
             netns_fd=box.netns_fd,
-            workspace=box.workspace,
-            etc_dir=box.etc_dir,
+            workspace=self._visible(box.workspace),
+            etc_dir=self._visible(box.etc_dir),
             cwd="/".join(("/workspace", *parts)),
             limits=limits,
             command=command,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -32,9 +33,12 @@ class SandboxService:
     gateway: PreviewGateway
 
 
-def build_runtime(settings: Settings) -> SandboxRuntime:
+def build_runtime(settings: Settings, visible_root: Path | None = None) -> SandboxRuntime:
     config = LocalRuntimeConfig(
-        root=settings.sandbox_root, instance=settings.instance_id, disk_cap_bytes=settings.sandbox_disk_cap_bytes
+        root=settings.sandbox_root,
+        instance=settings.instance_id,
+        visible_root=visible_root,
+        disk_cap_bytes=settings.sandbox_disk_cap_bytes,
     )
     runtime = BwrapRuntime(config)
     try:

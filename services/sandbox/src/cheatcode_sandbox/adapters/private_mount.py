@@ -1,0 +1,50 @@
+"""Making a sandbox root that sandbox uids cannot reach (a 0700 parent) reachable, privately.
+
+bubblewrap runs as the sandbox's uid and opens its bind sources by path, so every parent of the
+root must be traversable by that uid. When one is not (a root under a private home, say), this
+process moves into a mount namespace of its own and bind-mounts the root onto a traversable
+directory. Nothing changes for the rest of the host: the mount is private to this process and
+its children, and disappears with them. Must run before any thread starts (``unshare`` refuses
+a multi-threaded caller).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import stat
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+MOUNT_POINT = Path("/run/cheatcode-sandbox")
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def traversable(path: Path) -> bool:
+    """Whether a uid with no rights of its own can walk down to ``path``."""
+    existing = [parent for parent in [path, *path.parents] if parent.exists()]
+    return all(parent.stat().st_mode & stat.S_IXOTH for parent in existing)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def expose_root(root: Path, mount_point: Path = MOUNT_POINT) -> Path:
+    """A path at which sandbox uids reach ``root``: ``root`` itself when they already can."""
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(0o711)
+    if traversable(root):
+        return root
+    mount_point.mkdir(mode=0o711, parents=True, exist_ok=True)
+    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    # Private propagation first, so that the bind below never leaks into the host's namespace.
+    _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+    _check(_libc.mount(str(root).encode(), str(mount_point).encode(), None, MS_BIND, None), "bind the sandbox root")
+    return mount_point
