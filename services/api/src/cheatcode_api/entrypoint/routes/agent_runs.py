@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict
 
 from cheatcode_api.domain.runs import run_details, run_list_item, run_status
 from cheatcode_api.entrypoint.deps import ContainerDep, CurrentUser, Deps, StreamUser
 from cheatcode_api.entrypoint.routes.ids import uuid_or_404
-from cheatcode_api.handlers import agent_runs
+from cheatcode_api.entrypoint.routes.sandboxes import Deps as SandboxDepsDep
+from cheatcode_api.handlers import agent_runs, initiate
 from cheatcode_api.handlers.threads import NOT_FOUND as THREAD_NOT_FOUND
 from cheatcode_api.streaming import SseResponse, parse_last_event_id
 from cheatcode_contracts.runs import TERMINAL_STATUSES
@@ -97,3 +98,44 @@ async def stream_agent_run(
         # never wrote one, close with the read model's status instead of pinging forever.
         hub.finish_if_silent(client, run.status, run.error or "")
     return SseResponse(hub, client)
+
+
+@router.post("/agent/initiate")
+async def initiate_agent(
+    user: CurrentUser,
+    deps: Deps,
+    sandboxes: SandboxDepsDep,
+    prompt: Annotated[str, Form()],
+    files: Annotated[list[UploadFile] | None, File(alias="files[]")] = None,
+    more_files: Annotated[list[UploadFile] | None, File(alias="files")] = None,
+    model_name: Annotated[str | None, Form()] = None,
+    app_type: Annotated[str, Form()] = "web",
+    enable_thinking: Annotated[bool, Form()] = False,
+    reasoning_effort: Annotated[str, Form()] = "low",
+    stream: Annotated[bool, Form()] = True,
+    enable_context_manager: Annotated[bool, Form()] = True,
+) -> dict[str, str]:
+    """Multipart (reference §7.2); also returns ``project_id``. Uploads may be any file type."""
+    uploads = []
+    for upload in [*(files or []), *(more_files or [])]:
+        data = await upload.read(initiate.MAX_FILE_BYTES + 1)
+        uploads.append(initiate.Upload(upload.filename or "upload", data))
+    options = {
+        "enable_thinking": enable_thinking,
+        "reasoning_effort": reasoning_effort,
+        "stream": stream,
+        "enable_context_manager": enable_context_manager,
+    }
+    try:
+        return await initiate.initiate(
+            deps,
+            sandboxes,
+            user.user_id,
+            prompt=prompt,
+            uploads=uploads,
+            model_name=model_name,
+            app_type=app_type,
+            options=options,
+        )
+    except initiate.InvalidInitiateError as error:
+        raise HTTPException(status_code=400, detail=error.detail) from None
