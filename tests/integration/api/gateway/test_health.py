@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -79,17 +80,17 @@ async def test_deep_health_is_critical_when_postgres_stops(
     agent: None, nats_server: NatsServer, jwks: JwksDouble, tmp_path: Path
 ) -> None:
     server = PostgresServer(data_dir=tmp_path / "pg", log_file=tmp_path / "pg.log")
-    server.start()
+    await asyncio.to_thread(server.start)  # off the loop: other in-process services keep running meanwhile
     try:
         settings = api_settings(nats_server, server.dsn, jwks)
         async with running_api(settings) as (client, _):
             healthy = (await client.get("/api/health/deep")).json()
             assert healthy["components"]["postgres"]["status"] == "healthy"
-            server.stop()
+            await asyncio.to_thread(server.stop)
             response = await client.get("/api/health/deep")
             body = response.json()
             assert response.status_code == 503
             assert body["components"]["postgres"]["status"] == "critical"
             assert (await client.get("/api/health")).status_code == 200  # liveness does not depend on it
     finally:
-        server.stop()
+        await asyncio.to_thread(server.stop)

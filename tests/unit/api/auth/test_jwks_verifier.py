@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -112,3 +113,13 @@ async def test_an_unreachable_jwks_without_cached_keys_is_unavailable(jwks: Jwks
     await jwks.stop()
     with pytest.raises(VerifierUnavailableError):
         await verifier.verify(KEY.mint())
+
+
+async def test_a_cached_token_still_expires(jwks: JwksDouble) -> None:
+    verifier = verifier_for(jwks, leeway=0.0)
+    short = KEY.mint(ttl=1)
+    assert (await verifier.verify(short)).user_id == "user_1"
+    assert (await verifier.verify(short)).user_id == "user_1"  # from the cache
+    await asyncio.sleep(1.1)  # the token's own exp is what is under test: real time must pass
+    with pytest.raises(InvalidTokenError, match="expired"):
+        await verifier.verify(short)

@@ -29,7 +29,8 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 _admin_api_key = APIKeyHeader(name="X-Admin-Api-Key", auto_error=False)
 
 
-def get_container(request: Request) -> Container:
+# Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` ones in a thread pool.
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -37,7 +38,7 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_handler_deps(container: ContainerDep) -> HandlerDeps:
+async def get_handler_deps(container: ContainerDep) -> HandlerDeps:
     return container.handler_deps
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import jwt
 
+from cheatcode_api.adapters.auth.cache import VerifiedTokenCache
 from cheatcode_api.ports.auth import AuthenticatedUser, InvalidTokenError, TokenVerifier, VerifierUnavailableError
 
 ALGORITHM = "RS256"
@@ -31,6 +32,8 @@ class JwksVerifierSettings:
     cache_ttl: float = 3600.0
     leeway: float = 5.0  # clock skew tolerated on exp/iat/nbf, as Clerk's SDKs do
     fetch_timeout: float = 5.0
+    verified_cache_size: int = 10_000  # tokens whose signature was already checked (0 = no cache)
+    verified_cache_seconds: float = 300.0  # ...remembered at most this long, and never past ``exp``
 
 
 @dataclass
@@ -47,8 +50,17 @@ class JwksTokenVerifier(TokenVerifier):
         self._cache = _KeyCache()
         self._fetch_lock = asyncio.Lock()
         self._last_miss_fetch = float("-inf")  # when an unknown kid last caused a fetch
+        self._verified = VerifiedTokenCache(settings.verified_cache_size, settings.verified_cache_seconds)
 
     async def verify(self, token: str) -> AuthenticatedUser:
+        cached = self._verified.get(token)
+        if cached is not None:
+            return cached
+        user = await self._verify_signature(token)
+        self._verified.put(token, user, expires_at=float(user.claims["exp"]) + self._settings.leeway)
+        return user
+
+    async def _verify_signature(self, token: str) -> AuthenticatedUser:
         header = _unverified_header(token)
         key = await self._key_for(header.get("kid"))
         claims = self._decode(token, key)

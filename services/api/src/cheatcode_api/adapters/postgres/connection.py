@@ -25,12 +25,17 @@ class Database:
         return conn
 
     async def create_pool(self, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+        """A pool whose connections are NOT reset on release (asyncpg's reset costs a round trip
+        per query). So never leave session state on a pooled connection — no ``SET``, ``LISTEN``
+        or session advisory lock; use :meth:`connect` for a dedicated connection instead. An open
+        transaction is still rolled back by asyncpg on release."""
         pool = await asyncpg.create_pool(
             self.dsn,
             min_size=min_size,
             max_size=max_size,
             server_settings=self.server_settings(),
             init=init_connection,
+            reset=keep_session,
         )
         assert pool is not None
         return pool
@@ -38,6 +43,10 @@ class Database:
 
 def _encode_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
+
+
+async def keep_session(_conn: asyncpg.Connection) -> None:
+    """Pool reset hook: nothing to undo (see :meth:`Database.create_pool`)."""
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
