@@ -3,6 +3,7 @@ scenario against the sandbox (protocol double) → frames in RUN_OUTPUT, message
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from uuid import uuid4
@@ -191,3 +192,17 @@ async def test_a_stop_sent_to_a_dead_workers_run_still_ends_it_stopped(stack: Ag
     terminal = await follower.terminal(within=20)
     assert terminal["status"] == "stopped"
     assert [type(e) for e in await events_on(nats_client, run_subject(run_id))][-2:] == [RunStopRequested, RunStopped]
+
+
+async def test_shutting_down_ends_active_runs_and_stops_promptly(stack: AgentStack, nats_client: Client) -> None:
+    host = await stack.start_agent("agent-leaving")
+    _, thread_id = await new_thread(nats_client, "u1", "[mock:long] still talking at shutdown")
+    run_id = (await start(nats_client, thread_id, "u1")).result["run_id"]
+    follower = await follow(nats_client, run_id)
+    await follower.wait_for(lambda f: f["type"] == "content", within=15)
+
+    began = time.monotonic()
+    await asyncio.wait_for(host.app.stop(), 5)  # a stuck drain here kept SIGTERM from working
+    assert time.monotonic() - began < 3
+    terminal = await follower.terminal(within=5)
+    assert terminal["status"] == "failed" and "shut down" in terminal["message"]

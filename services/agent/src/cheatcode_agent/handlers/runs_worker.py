@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js import api
+from nats.js import JetStreamContext, api
 
 from cheatcode_agent.domain import run as runs
 from cheatcode_agent.handlers.runs_loop import AgentLoop, LoopDeps, Outcome, RunAborted
@@ -66,6 +66,7 @@ class RunWorker:
         self._slots = asyncio.Semaphore(settings.max_concurrent_runs)
         self._active: dict[str, asyncio.Task[None]] = {}
         self._fetcher: asyncio.Task[None] | None = None
+        self._pull: JetStreamContext.PullSubscription | None = None
 
     @property
     def active_runs(self) -> tuple[str, ...]:
@@ -82,6 +83,7 @@ class RunWorker:
         sub = await self._client.jetstream().pull_subscribe(
             RUN_EVENTS_FILTER, durable=self._settings.consumer, stream=self._settings.stream, config=config
         )
+        self._pull = sub
         self._fetcher = asyncio.create_task(self._fetch_forever(sub), name="run-fetcher")
 
     async def close(self) -> None:
@@ -90,16 +92,21 @@ class RunWorker:
             self._fetcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._fetcher
+        if self._pull is not None:
+            # A pull subscription has no callback: a message left in its queue (say the
+            # server's answer to the cancelled fetch) would block the connection's drain.
+            with contextlib.suppress(Exception):
+                await self._pull.unsubscribe()
         tasks = list(self._active.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _fetch_forever(self, sub: object) -> None:
+    async def _fetch_forever(self, sub: JetStreamContext.PullSubscription) -> None:
         while True:
             await self._slots.acquire()
             try:
-                msgs = await sub.fetch(1, timeout=self._settings.fetch_timeout)  # type: ignore[attr-defined]
+                msgs = await sub.fetch(1, timeout=self._settings.fetch_timeout)
             except TimeoutError:
                 self._slots.release()
                 continue
