@@ -3,7 +3,8 @@
 Everything real and as separate processes: nats-server, PostgreSQL, the agent service and the
 API (``python -m cheatcode_api``); this process is the HTTP client and serves the JWKS.
 Prints p50/p99 of the POST (command + wait for the projection), the GET, and both together
-over 1,000 sequential creates. No assertions: figures only.
+over 1,000 sequential creates, then the time to rebuild every read model from the log after
+dropping them. No assertions: figures only.
 
     .venv/bin/python benchmarks/bench_read_your_writes.py [--creates 1000]
 """
@@ -93,6 +94,31 @@ async def measure(base_url: str, token: str, creates: int) -> dict[str, list[flo
     return timings
 
 
+async def time_rebuild(env: dict[str, str]) -> tuple[int, float]:
+    """Drop every read model, then time a fresh container replaying the whole log (in this process)."""
+    from cheatcode_api.adapters.postgres.migrate import drop_schema
+    from cheatcode_api.config import Settings
+    from cheatcode_api.entrypoint.bootstrap import build_container
+
+    settings = Settings(
+        database_url=env["CHEATCODE_DATABASE_URL"], nats={"url": env["CHEATCODE_NATS_URL"]}, instance_id="bench-rebuild"
+    )
+    container = await build_container(settings)
+    async with container.pool.acquire() as conn:
+        await drop_schema(conn, settings.database_schema)
+    await container.close()
+    container = await build_container(settings)  # migrates the empty schema again
+    try:
+        last = (await container.js.stream_info("EVENTS")).state.last_seq
+        started = time.perf_counter()
+        container.start_background()
+        for name in container.runner.names:
+            await container.waiter.wait_for(name, last, within=120)
+        return last, (time.perf_counter() - started) * 1000
+    finally:
+        await container.close()
+
+
 async def main(creates: int) -> None:
     home = Path(tempfile.mkdtemp(prefix="bench-ryw-"))
     nats_server = NatsServer(store_dir=home / "nats")
@@ -117,6 +143,7 @@ async def main(creates: int) -> None:
     try:
         with process("cheatcode_agent", env, home / "agent.log"), process("cheatcode_api", env, home / "api.log"):
             timings = await measure(f"http://127.0.0.1:{port}", issuer.mint("bench-user"), creates)
+        events, rebuild_ms = await time_rebuild(env)
     finally:
         await jwks.stop()
         postgres.stop()
@@ -127,6 +154,7 @@ async def main(creates: int) -> None:
             f"  {name:9s} p50 {percentile(values, 0.50):7.2f}  p99 {percentile(values, 0.99):7.2f}"
             f"  mean {statistics.fmean(values):7.2f}  max {max(values):7.2f}"
         )
+    print(f"rebuild of every read model from the log: {events} events in {rebuild_ms:.0f} ms")
 
 
 if __name__ == "__main__":
