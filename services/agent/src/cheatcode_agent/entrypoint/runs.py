@@ -55,6 +55,7 @@ def register_runs_from_env(host: ServiceHost, deps: AgentDeps) -> None:
 def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> None:
     commands: Late[RunCommandDeps] = Late("run command deps")
     worker: Late[RunWorker] = Late("run worker")
+    llm: Late[LlmPort] = Late("llm")
 
     async def on_connect() -> None:
         client = await host.broker.connect()
@@ -62,7 +63,8 @@ def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> 
         store = deps.event_store.get()
         output = JetStreamRunOutput(js)
         commands.set(RunCommandDeps(store, output, await KvProjectRuns.open(js), settings.default_model))
-        loop_deps = LoopDeps(build_llm(settings), NatsSandbox(client), store, default_toolbox(), settings.limits())
+        llm.set(build_llm(settings))
+        loop_deps = LoopDeps(llm.get(), NatsSandbox(client), store, default_toolbox(), settings.limits())
         worker_settings = WorkerSettings(
             worker_id=host.settings.instance_id,
             consumer=settings.consumer,
@@ -74,6 +76,7 @@ def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> 
 
     async def on_shutdown() -> None:
         await worker.get().close()
+        await llm.get().close()
 
     host.app.after_startup(on_connect)
     host.app.on_shutdown(on_shutdown)

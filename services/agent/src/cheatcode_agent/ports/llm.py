@@ -84,6 +84,9 @@ class LlmPort(ABC):
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         """Deltas, then one Completion. Raises LlmError."""
 
+    async def close(self) -> None:  # noqa: B027  (optional: most adapters hold nothing to release)
+        """Release connections."""
+
 
 def estimate_tokens(text: str) -> int:
     """About four characters a token: used only when a provider reports no usage."""
