@@ -206,3 +206,19 @@ async def test_shutting_down_ends_active_runs_and_stops_promptly(stack: AgentSta
     assert time.monotonic() - began < 3
     terminal = await follower.terminal(within=5)
     assert terminal["status"] == "failed" and "shut down" in terminal["message"]
+
+
+async def test_a_retried_start_is_idempotent_and_a_reused_run_id_conflicts(
+    stack: AgentStack, nats_client: Client
+) -> None:
+    await stack.start_agent("agent-a")
+    _, thread_id = await new_thread(nats_client, "u1", "[mock:echo] once")
+    command = StartRun(thread_id=thread_id, user_id="u1")
+    first, retried = await send_command(nats_client, command), await send_command(nats_client, command)
+    assert first.ok and retried.ok and retried.result["run_id"] == first.result["run_id"] == command.run_id
+    assert retried.result["stopped_run_ids"] == []
+    reused = await send_command(nats_client, StartRun(run_id=command.run_id, thread_id=thread_id, user_id="u1"))
+    assert reused.error is not None and reused.error.code == ErrorCode.CONFLICT
+    assert (await (await follow(nats_client, command.run_id)).terminal(within=15))["status"] == "completed"
+    requested = [e for e in await events_on(nats_client, run_subject(command.run_id)) if isinstance(e, RunRequested)]
+    assert len(requested) == 1

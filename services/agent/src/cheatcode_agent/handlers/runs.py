@@ -17,7 +17,7 @@ from cheatcode_contracts.runs import StartRun, StopRun, run_subject
 from cheatcode_contracts.subjects import aggregate_subject
 from cheatcode_contracts.threads import THREAD, MessageAdded
 from cheatcode_runtime.eventstore import ConcurrencyError
-from cheatcode_runtime.service import Invalid, NotFound
+from cheatcode_runtime.service import Conflict, Invalid, NotFound
 
 logger = logging.getLogger("cheatcode.agent.runs")
 
@@ -49,7 +49,10 @@ async def start_run(command: StartRun, deps: RunCommandDeps) -> CommandReply:
         trigger=trigger,
     )
     subject = run_subject(command.run_id)
-    result = await deps.store.append(subject, [requested], expected_position=0, idempotency_key=command.command_id)
+    try:
+        result = await deps.store.append(subject, [requested], expected_position=0, idempotency_key=command.command_id)
+    except ConcurrencyError:
+        raise Conflict(f"agent run {command.run_id} already exists") from None
     stopped = []
     previous = await deps.project_runs.replace(project.project_id, command.run_id)
     if previous is not None and await _stop(deps, previous, reason=REPLACED, requested_by=None):
