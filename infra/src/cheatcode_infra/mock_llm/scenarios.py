@@ -11,6 +11,8 @@ Scenarios:
   ``ms`` milliseconds (default 100), then stops: 2.5 minutes, for stop/resume tests.
 - ``fail``: HTTP 500 on every call. ``fail-stream``: a few chunks, then an error chunk.
 - ``echo``: answers with the user's text. ``ask``: calls ``ask`` with a question.
+- ``tools``: one call of every other tool in turn (write, edit, grep, list, a background
+  session checked and terminated, delete), then ``complete``.
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ def next_reply(messages: list[dict[str, Any]]) -> Reply:
         return Reply(chunks=_words(DIRECTIVE.sub("", prompt).strip() or "(empty)"))
     if name == "ask":
         return _ask(tool_results)
+    if name == "tools":
+        return _tour(len(tool_results))
     return _default(tool_results)
 
 
@@ -134,3 +138,23 @@ def _read_content(tool_message: dict[str, Any]) -> str:
             return str(output.get("content", output))
         return str(output)
     return text
+
+
+TOUR: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("write_file", {"file_path": "notes/app.txt", "file_contents": "alpha\nbeta\n"}),
+    ("str_replace", {"file_path": "notes/app.txt", "old_str": "beta", "new_str": "gamma"}),
+    ("grep_workspace", {"pattern": "gam+a", "file_pattern": "*.{txt,md}"}),
+    ("list_files", {"path": "notes"}),
+    ("execute_command", {"command": "echo started; sleep 30", "blocking": False, "session_name": "bg"}),
+    ("check_command_output", {"session_name": "bg"}),
+    ("terminate_command", {"session_name": "bg"}),
+    ("delete_file", {"file_path": "notes/app.txt"}),
+    ("complete", {"message": "Toured every tool"}),
+)
+
+
+def _tour(step: int) -> Reply:
+    if step >= len(TOUR):
+        return Reply(chunks=_words("The tour is over."))
+    name, args = TOUR[step]
+    return Reply(_words(f"Step {step + 1}: {name}."), (ToolCall(f"call_tools_{step}", name, args),))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from nats.aio.client import Client
 
+from cheatcode_contracts import ErrorCode
 from cheatcode_contracts import sandbox as sb
 from cheatcode_contracts.runs import StartRun
 from cheatcode_infra.nats_server import NatsServer
@@ -67,3 +68,27 @@ async def test_default_scenario_runs_in_a_real_sandbox(
     read = sb.ReadFile(sandbox_id=sandbox_id, path="hello.txt")
     chunk = sb.parse_reply(read, await send_command(nats_client, read, wait=10))
     assert sb.b64decode(chunk.content_b64) == b"Hello from the Cheatcode mock model\n"
+
+
+async def test_every_tool_works_against_the_real_sandbox(
+    stack: AgentStack, nats_client: Client, sandbox_service: SandboxService
+) -> None:
+    await stack.start_agent("agent-tool-tour")
+    project_id, thread_id = await new_thread(nats_client, "u1", "[mock:tools]")
+    reply = await send_command(nats_client, StartRun(thread_id=thread_id, user_id="u1"), wait=10)
+    assert reply.ok, reply.error
+    follower = await follow(nats_client, reply.result["run_id"])
+    terminal = await follower.terminal(within=60)
+    results = {f["tool"]: f for f in follower.frames if f["type"] == "tool_result"}
+    assert terminal["status"] == "completed", (terminal, results)
+    assert all(r["success"] for r in results.values()), results
+    grep = results["grep_workspace"]["result"]
+    assert grep["matches"] == [{"file": "notes/app.txt", "line": 2, "content": "gamma"}]
+    assert [f["name"] for f in results["list_files"]["result"]["files"]] == ["app.txt"]
+    assert results["execute_command"]["result"]["session_name"] == "bg"
+    assert results["check_command_output"]["result"]["commands_count"] == 1
+    assert results["terminate_command"]["result"]["session_name"] == "bg"
+
+    gone = sb.ReadFile(sandbox_id=sb.sandbox_id_for(project_id), path="notes/app.txt")
+    missing = await send_command(nats_client, gone, wait=10)
+    assert missing.error is not None and missing.error.code == ErrorCode.NOT_FOUND

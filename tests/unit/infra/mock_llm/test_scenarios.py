@@ -53,3 +53,12 @@ def test_directives_select_scenarios() -> None:
     assert next_reply([user("[mock:fail-stream]")]).stream_error_after == 3
     assert next_reply([user("[mock:echo] hello there")]).text == "hello there"
     assert next_reply([user([{"type": "text", "text": "[mock:ask]"}])]).tool_calls[0].name == "ask"  # type: ignore[arg-type]
+
+
+def test_tools_tour_calls_each_tool_once_then_completes() -> None:
+    conversation: list[dict[str, Any]] = [user("[mock:tools]")]
+    names = []
+    while (reply := next_reply(conversation)).tool_calls:
+        names.append(reply.tool_calls[0].name)
+        conversation.append(tool(reply.tool_calls[0].id, "ok"))
+    assert names[-1] == "complete" and len(set(names)) == len(names) == 9
