@@ -124,7 +124,10 @@ async def test_one_replica_leads_and_a_standby_takes_over(
 ) -> None:
     settings = api_settings(nats_server, fresh_database_url, jwks)
     async with running_api(settings) as (first, leader), running_api(settings) as (second, standby):
-        await asyncio.sleep(0.3)  # both have tried for the lock by now (standby interval 0.1 s)
+        waits = [asyncio.ensure_future(c.runner.leading_event.wait()) for c in (leader, standby)]
+        await asyncio.wait(waits, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
         assert [leader.runner.leading, standby.runner.leading].count(True) == 1
         if standby.runner.leading:
             first, second, leader, standby = second, first, standby, leader
