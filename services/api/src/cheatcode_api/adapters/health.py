@@ -44,14 +44,9 @@ class NatsProbe(HealthProbe):
             await self._nc.flush(timeout=2)
         except Exception as error:
             return _health(self.name, Status.CRITICAL, f"flush failed: {error!r}", connectivity=False)
-        return _health(
-            self.name,
-            Status.HEALTHY,
-            "connected",
-            connectivity=True,
-            rtt_ms=_ms(started),
-            server=self._nc.connected_url.netloc if self._nc.connected_url else None,
-        )
+        url = self._nc.connected_url
+        server = f"{url.hostname}:{url.port}" if url else None  # never the netloc: it may hold credentials
+        return _health(self.name, Status.HEALTHY, "connected", connectivity=True, rtt_ms=_ms(started), server=server)
 
 
 class StreamProbe(HealthProbe):

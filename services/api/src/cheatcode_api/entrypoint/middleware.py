@@ -6,6 +6,8 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cheatcode_api.entrypoint.access_log import AccessLogMiddleware
+
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -53,6 +55,7 @@ class SecurityHeadersMiddleware:
 def install_middleware(app: FastAPI, *, cors_origins: list[str], hsts: bool) -> None:
     # Added last = outermost: CORS answers preflights before anything else runs.
     app.add_middleware(SecurityHeadersMiddleware, hsts=hsts)
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=cors_origins,
