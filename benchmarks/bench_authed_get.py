@@ -178,6 +178,8 @@ if __name__ == "__main__":
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.serve:
-        asyncio.run(serve_api_with_bare_route())
+        from cheatcode_api.entrypoint.main import run_event_loop
+
+        run_event_loop(serve_api_with_bare_route())  # the production loop (uvloop)
     else:
         asyncio.run(main(arguments.seconds, arguments.concurrency))
