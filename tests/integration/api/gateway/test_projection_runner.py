@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from uuid import uuid4
 
 import asyncpg
 import pytest
@@ -13,6 +14,7 @@ from nats.js import api
 
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.migrate import drop_schema
+from cheatcode_api.adapters.postgres.runner import EventGapError
 from cheatcode_api.entrypoint.bootstrap import Container
 from cheatcode_contracts.streams import EVENTS
 from cheatcode_contracts.subjects import all_events_filter
@@ -140,3 +142,21 @@ async def test_one_replica_leads_and_a_standby_takes_over(
         assert again.status_code == 200
         names = sorted(p["name"] for p in (await second.get("/api/projects", headers=token("replicas"))).json())
         assert names == ["after takeover", "via standby"]
+
+
+async def test_a_skipped_stored_event_stops_the_runner_but_a_deleted_one_does_not(
+    nats_client: Client, fresh_database_url: str, jwks: JwksDouble, nats_server: NatsServer
+) -> None:
+    js = nats_client.jetstream()
+    subject = f"cc.evt.gaptest.{uuid4().hex}"  # a type no projection handles
+    positions = [(await js.publish(subject, b"{}", headers={"Cc-Type": "gaptest"})).seq for _ in range(3)]
+    batch = await raw_events(nats_client, 3)
+    assert [msg.metadata.sequence.stream for msg in batch] == positions
+    async with running_api(api_settings(nats_server, fresh_database_url, jwks)) as (_, container):
+        runner = container.runner
+        assert await runner.check_contiguous(batch, positions[0]) == positions[2] + 1
+        with pytest.raises(EventGapError) as raised:
+            await runner.check_contiguous([batch[0], batch[2]], positions[0])
+        assert raised.value.position == positions[1]
+        await js.delete_msg(EVENTS.name, positions[1])
+        assert await runner.check_contiguous([batch[0], batch[2]], positions[0]) == positions[2] + 1

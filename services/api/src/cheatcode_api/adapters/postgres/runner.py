@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 import asyncpg
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
+from nats.js.errors import NotFoundError
 
 from cheatcode_api.adapters.postgres import checkpoints
 from cheatcode_api.adapters.postgres.connection import Database
@@ -42,6 +43,12 @@ log = logging.getLogger(__name__)
 
 RUNNER_LOCK_KEY = 0x6363_7072  # "ccpr": one applier across every API replica
 Observer = Callable[[Sequence[str], int], None]
+
+
+class EventGapError(Exception):
+    def __init__(self, position: int) -> None:
+        super().__init__(f"event at position {position} was not delivered; restarting from the checkpoint")
+        self.position = position
 
 
 class ProjectionRunner:
@@ -119,15 +126,41 @@ class ProjectionRunner:
             config=api.ConsumerConfig(opt_start_seq=start + 1),
             cb=queue.put,
         )
+        expected = start + 1
         try:
             while True:
                 batch = [await queue.get()]
                 while len(batch) < self._batch_size and not queue.empty():
                     batch.append(queue.get_nowait())
+                expected = await self.check_contiguous(batch, expected)
                 await self.apply_batch(conn, batch)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    async def check_contiguous(self, batch: Sequence[Msg], expected: int) -> int:
+        """Refuse a batch that skips a stored event; return the next expected position.
+
+        EVENTS holds only ``cc.evt.>``, so positions are contiguous unless messages were
+        deleted. A skipped position that still exists means a message was lost on the way
+        (e.g. dropped by a slow client's pending limit): raise, and the runner restarts from
+        its checkpoint instead of advancing past an event it never applied.
+        """
+        for msg in batch:
+            position = msg.metadata.sequence.stream
+            if position > expected:
+                await self._verify_absent(expected, position)
+            expected = max(expected, position + 1)
+        return expected
+
+    async def _verify_absent(self, first: int, end: int) -> None:
+        stream_first = (await self._js.stream_info(EVENTS.name)).state.first_seq
+        for position in range(max(first, stream_first), end):
+            try:
+                await self._js.get_msg(EVENTS.name, position)
+            except NotFoundError:
+                continue
+            raise EventGapError(position)
 
     async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Msg]) -> None:
         """Apply ``batch`` (in stream order) and advance every checkpoint, in one transaction."""
