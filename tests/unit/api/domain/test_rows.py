@@ -36,3 +36,14 @@ def test_message_row_is_ordered_by_stream_position() -> None:
     assert (row.message_id, row.thread_id, row.position, row.type, row.agent_run_id) == ("m", "t", 17, "user", "r")
     assert row.content == {"role": "user", "content": "hi"}
     assert thread_touched_at(event) == AT
+
+
+def test_values_are_the_fields_in_declaration_order_without_copies() -> None:
+    from dataclasses import astuple
+
+    from cheatcode_api.domain.rows import values
+
+    event = ThreadCreated(thread_id="t", project_id="p", user_id="u", metadata={"a": {"b": 1}}, occurred_at=AT)
+    row = thread_row(event)
+    assert values(row) == astuple(row)
+    assert values(row)[4] is row.metadata

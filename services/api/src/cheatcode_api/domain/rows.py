@@ -53,6 +53,15 @@ class MessageRow:
     updated_at: datetime
 
 
+def values(row: ProjectRow | ThreadRow | MessageRow) -> tuple[Any, ...]:
+    """The row's fields in declaration order, for positional SQL parameters.
+
+    Unlike ``dataclasses.astuple`` this does not deep-copy nested dicts (a fifth of the
+    projection's CPU time during a rebuild).
+    """
+    return tuple(vars(row).values())
+
+
 def project_row(event: ProjectCreated) -> ProjectRow:
     return ProjectRow(
         project_id=event.project_id,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple
-
 import asyncpg
 
 from cheatcode_api.adapters.postgres.projection import Projection
-from cheatcode_api.domain.rows import message_row, thread_row, thread_touched_at
+from cheatcode_api.domain.rows import message_row, thread_row, thread_touched_at, values
 from cheatcode_contracts.threads import MessageAdded, ThreadCreated
 from cheatcode_runtime.eventstore import StoredEvent
 
@@ -32,7 +30,7 @@ class ThreadsProjection(Projection):
     async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
         event = stored.event
         if isinstance(event, ThreadCreated):
-            await conn.execute(INSERT_THREAD, *astuple(thread_row(event)))
+            await conn.execute(INSERT_THREAD, *values(thread_row(event)))
         elif isinstance(event, MessageAdded):
             await conn.execute(TOUCH_THREAD, event.thread_id, thread_touched_at(event))
 
@@ -44,4 +42,4 @@ class MessagesProjection(Projection):
     async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
         event = stored.event
         if isinstance(event, MessageAdded):
-            await conn.execute(INSERT_MESSAGE, *astuple(message_row(event, stored.position)))
+            await conn.execute(INSERT_MESSAGE, *values(message_row(event, stored.position)))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple
-
 import asyncpg
 
 from cheatcode_api.adapters.postgres.projection import Projection
-from cheatcode_api.domain.rows import project_row
+from cheatcode_api.domain.rows import project_row, values
 from cheatcode_contracts.projects import ProjectCreated
 from cheatcode_runtime.eventstore import StoredEvent
 
@@ -26,4 +24,4 @@ class ProjectsProjection(Projection):
     async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
         event = stored.event
         if isinstance(event, ProjectCreated):
-            await conn.execute(INSERT_PROJECT, *astuple(project_row(event)))
+            await conn.execute(INSERT_PROJECT, *values(project_row(event)))
