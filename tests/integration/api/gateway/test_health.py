@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from nats.aio.client import Client
 
+from cheatcode_contracts.health import Pong
 from cheatcode_contracts.subjects import ping_subject
 from cheatcode_infra.nats_server import NatsServer
 from cheatcode_infra.postgres_server import PostgresServer
@@ -37,9 +38,13 @@ async def ping_only_services(nats_server: NatsServer, nats_client: Client) -> As
         await host.app.stop()
 
 
-async def test_shallow_health(agent: None, nats_server: NatsServer, database_url: str, jwks: JwksDouble) -> None:
+async def test_shallow_health_and_nats_ping(
+    agent: None, nats_server: NatsServer, nats_client: Client, database_url: str, jwks: JwksDouble
+) -> None:
     async with running_api(api_settings(nats_server, database_url, jwks)) as (client, _):
         response = await client.get("/api/health")
+        pong = Pong.model_validate_json(await request_when_ready(nats_client, ping_subject("api"), b""))
+        assert (pong.service, pong.instance_id) == ("api", "api-test")
     body = response.json()
     assert response.status_code == 200 and body["status"] == "ok" and body["instance_id"] == "api-test"
     assert body["timestamp"].endswith("+00:00")

@@ -21,6 +21,7 @@ from cheatcode_api.adapters.health import (
     StreamProbe,
 )
 from cheatcode_api.adapters.nats import NatsCommandBus
+from cheatcode_api.adapters.nats.ping import answer_pings
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.migrate import apply_migrations
 from cheatcode_api.adapters.postgres.projection import Projection
@@ -75,6 +76,7 @@ class Container:
             self.tasks = [
                 asyncio.create_task(self.runner.run(), name="projection-runner"),
                 asyncio.create_task(self.waiter.listen(), name="checkpoint-listener"),
+                asyncio.create_task(answer_pings(self.nc, self.settings.instance_id), name="ping-responder"),
             ]
 
     async def stop_background(self) -> None:
