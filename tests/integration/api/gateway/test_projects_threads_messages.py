@@ -157,7 +157,15 @@ async def test_messages_of_another_users_thread_are_not_found(api: httpx.AsyncCl
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"content": "x", "type": "assistant"}, {"content": "x", "type": "tool"}, {"content": 5}, {"content": None}],
+    [
+        {},
+        {"content": "x", "type": "assistant"},
+        {"content": "x", "type": "tool"},
+        {"content": 5},
+        {"content": None},
+        {"content": "x" * (256 * 1024 + 1)},
+        {"content": "x", "is_llm_message": False},
+    ],
 )
 async def test_only_user_messages_with_content_are_accepted(api: httpx.AsyncClient, body: object) -> None:
     project = await create_project(api)
@@ -179,3 +187,11 @@ async def test_every_route_needs_a_valid_token(api: httpx.AsyncClient) -> None:
             assert response.status_code == 401, (method, path, headers)
             assert response.headers["www-authenticate"] == "Bearer"
             assert isinstance(response.json()["detail"], str)
+
+
+async def test_a_large_message_within_the_limit_round_trips(api: httpx.AsyncClient) -> None:
+    project = await create_project(api)
+    thread_id = (await create_thread(api, project["id"]))["thread_id"]
+    content = "x" * (250 * 1024)
+    posted = await api.post(f"/api/threads/{thread_id}/messages", json={"content": content}, headers=ALICE)
+    assert posted.status_code == 200 and posted.json()["content"] == content

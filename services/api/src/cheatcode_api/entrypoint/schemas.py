@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from cheatcode_api.domain.rows import MessageRow, ProjectRow, ThreadRow
 
@@ -76,12 +77,22 @@ class ThreadOut(BaseModel):
         )
 
 
+MAX_MESSAGE_BYTES = 256 * 1024  # the message becomes one event; NATS refuses payloads over 1 MiB
+
+
 class MessageCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     content: str | dict[str, Any] | list[Any]
     type: Literal["user"] = "user"  # users post only their own messages; the agent writes the rest
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _fits_in_one_event(self) -> MessageCreateIn:
+        size = len(json.dumps([self.content, self.metadata], separators=(",", ":")).encode())
+        if size > MAX_MESSAGE_BYTES:
+            raise ValueError(f"message is {size} bytes; at most {MAX_MESSAGE_BYTES} are accepted")
+        return self
 
 
 class MessageOut(BaseModel):
