@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from tests.support.stack import Stack
 
@@ -112,6 +114,26 @@ def test_a_dev_server_session_is_served_through_preview_url(alice: Api, sandbox_
     assert page.status_code == 200 and page.text == "<h1>hello from the sandbox</h1>\n"
     status = alice.ok("GET", f"/api/sandboxes/{sandbox_id}/sessions/dev_server_web/status")
     assert status["total_commands"] == 1 and "GET / " in status["commands"][0]["logs"]
+    check_websocket_echo(alice, sandbox_id, preview["preview_url"])
+
+
+def check_websocket_echo(alice: Api, sandbox_id: str, preview_url: str) -> None:
+    server = (Path(__file__).parents[1] / "support" / "ws_echo_server.py").read_bytes()
+    alice.ok("POST", f"/api/sandboxes/{sandbox_id}/files", data={"path": "ws.py"}, files={"file": ("ws.py", server)})
+    alice.run(sandbox_id, "python3 ws.py 3001", blocking=False, session_name="ws")
+    url = "ws" + preview_url.removeprefix("http").replace("/3000/", "/3001/") + "socket"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with connect(url, open_timeout=5) as socket:
+                socket.send("hot reload")
+                assert socket.recv(timeout=10) == "echo:hot reload"
+                socket.send(b"\x00\x01")
+                assert socket.recv(timeout=10) == b"echo:\x00\x01"
+            return
+        except (OSError, InvalidStatus):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)  # the server binds its port a moment after the session starts
 
 
 def test_another_user_gets_404_everywhere(stack: Stack, alice: Api, sandbox_id: str) -> None:

@@ -1,11 +1,11 @@
 """Making a sandbox root that sandbox uids cannot reach (a 0700 parent) reachable, privately.
 
 bubblewrap runs as the sandbox's uid and opens its bind sources by path, so every parent of the
-root must be traversable by that uid. When one is not (a root under a private home, say), this
-process moves into a mount namespace of its own and bind-mounts the root onto a traversable
-directory. Nothing changes for the rest of the host: the mount is private to this process and
-its children, and disappears with them. Must run before any thread starts (``unshare`` refuses
-a multi-threaded caller).
+root must be traversable by that uid, now and later (a root under a private home is not). So the
+service process moves into a mount namespace of its own and bind-mounts the root onto a
+directory whose parents are the system's (``/run``). Nothing changes for the rest of the host:
+the mount is private to this process and its children, and disappears with them. Must run
+before any thread starts (``unshare`` refuses a multi-threaded caller).
 """
 
 from __future__ import annotations
@@ -37,11 +37,23 @@ def _check(result: int, what: str) -> None:
 
 
 def expose_root(root: Path, mount_point: Path = MOUNT_POINT) -> Path:
-    """A path at which sandbox uids reach ``root``: ``root`` itself when they already can."""
+    """A path at which sandbox uids reach ``root``, whatever happens to its parents later.
+
+    Always the private mount when this process may make one: parents' permissions are not ours
+    and do change under us (PostgreSQL's bootstrap opens them, pytest closes its base again).
+    Without the privilege, ``root`` itself if it is traversable now.
+    """
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o711)
-    if traversable(root):
-        return root
+    try:
+        return _bind_privately(root, mount_point)
+    except OSError:
+        if traversable(root):
+            return root
+        raise
+
+
+def _bind_privately(root: Path, mount_point: Path) -> Path:
     mount_point.mkdir(mode=0o711, parents=True, exist_ok=True)
     _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     # Private propagation first, so that the bind below never leaks into the host's namespace.

@@ -1,20 +1,26 @@
-"""``/api/preview/{sandbox_id}/{token}/{port}/{path}``: a dev server inside a sandbox, over HTTP.
+"""``/api/preview/{sandbox_id}/{token}/{port}/{path}``: a dev server inside a sandbox (HTTP and WebSocket).
 
 Browsers load previews in iframes, which cannot send a bearer token, so the capability is the
 unguessable per-sandbox ``preview_token`` in the path (compared in constant time). The API asks
 the sandbox service which replica hosts the sandbox (``GetPreviewTarget``) and relays the request
-to that replica's preview gateway, streaming the response back.
+to that replica's preview gateway, streaming the response back. WebSockets (hot reload) are
+relayed message by message over a client connection to the same gateway.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 from collections.abc import AsyncIterator
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
+from starlette.websockets import WebSocketDisconnect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import WebSocketException
 
 from cheatcode_api.adapters.nats.sandbox_client import SandboxClient
 from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRows
@@ -48,7 +54,9 @@ async def target_url(container: ContainerDep, sandbox_id: str, token: str, port:
 
 
 @router.api_route("/preview/{sandbox_id}/{token}/{port}/{path:path}", methods=METHODS, include_in_schema=False)
-async def proxy(sandbox_id: str, token: str, port: int, path: str, request: Request, container: ContainerDep):  # type: ignore[no-untyped-def]
+async def proxy(
+    sandbox_id: str, token: str, port: int, path: str, request: Request, container: ContainerDep
+) -> StreamingResponse:
     url = await target_url(container, sandbox_id, token, port, path)
     if request.url.query:
         url = f"{url}?{request.url.query}"
@@ -76,3 +84,55 @@ async def proxy(sandbox_id: str, token: str, port: int, path: str, request: Requ
     return StreamingResponse(
         body(), status_code=upstream.status_code, headers=response_headers, background=BackgroundTask(close)
     )
+
+
+@router.websocket("/preview/{sandbox_id}/{token}/{port}/{path:path}")
+async def proxy_websocket(websocket: WebSocket, sandbox_id: str, token: str, port: int, path: str) -> None:
+    container = websocket.app.state.container
+    try:
+        url = await target_url(container, sandbox_id, token, port, path)
+    except HTTPException:
+        await websocket.close(code=1008)
+        return
+    query = websocket.url.query
+    ws_url = "ws" + url.removeprefix("http") + (f"?{query}" if query else "")
+    protocols = list(websocket.scope.get("subprotocols") or [])
+    try:
+        upstream = await connect(ws_url, subprotocols=protocols or None, open_timeout=10, max_size=None)  # type: ignore[arg-type]
+    except (OSError, WebSocketException, TimeoutError):
+        await websocket.close(code=1011)
+        return
+    async with upstream:
+        await websocket.accept(subprotocol=upstream.subprotocol)
+        relays = [
+            asyncio.create_task(_to_sandbox(websocket, upstream)),
+            asyncio.create_task(_to_client(websocket, upstream)),
+        ]
+        try:
+            await asyncio.wait(relays, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for relay in relays:
+                relay.cancel()
+            with contextlib.suppress(Exception):
+                await websocket.close()
+
+
+async def _to_sandbox(websocket: WebSocket, upstream: ClientConnection) -> None:
+    with contextlib.suppress(WebSocketDisconnect, WebSocketException):
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            if message.get("text") is not None:
+                await upstream.send(message["text"])
+            elif message.get("bytes") is not None:
+                await upstream.send(message["bytes"])
+
+
+async def _to_client(websocket: WebSocket, upstream: ClientConnection) -> None:
+    with contextlib.suppress(WebSocketDisconnect, WebSocketException, RuntimeError):
+        async for message in upstream:
+            if isinstance(message, str):
+                await websocket.send_text(message)
+            else:
+                await websocket.send_bytes(message)
