@@ -5,7 +5,7 @@ nats-server, one API process (uvicorn serving the real streaming core: RunStream
 SseResponse behind a bare route, i.e. without JWT/read-model checks, which only run at
 connect time), this orchestrating process (the publisher, core NATS publishes of real
 frames with the agent's headers into the RUN_OUTPUT stream), and client processes that
-read SSE over raw asyncio sockets. Latency = client receive time − publisher time just
+read SSE over raw asyncio sockets. Latency = client receive time - publisher time just
 before the publish, both CLOCK_REALTIME on the same machine.
 
     .venv/bin/python benchmarks/bench_streaming.py            # everything
@@ -78,6 +78,11 @@ def run_server(port: int, nats_url: str) -> None:
 
     state: dict[str, RunStreamHub] = {}
     pauses = record_gc_pauses()
+    profile = None
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        profile = cProfile.Profile()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
@@ -85,6 +90,8 @@ def run_server(port: int, nats_url: str) -> None:
         state["hub"] = hub = RunStreamHub(nc, owns_connection=True)
         await hub.start()
         setting = os.environ.get("BENCH_GC", "1")
+        if profile is not None:
+            profile.enable()
         if setting == "1":
             tune_gc()
         elif setting != "0":  # e.g. BENCH_GC=10000,20,100: other thresholds, to compare
@@ -92,6 +99,11 @@ def run_server(port: int, nats_url: str) -> None:
             tune_gc((first, second, third))
         yield
         await hub.close()
+        if profile is not None:
+            import pstats
+
+            profile.disable()
+            pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(30)
         print(f"API gc pauses (ms, by generation): {summarise_pauses(pauses)}", file=sys.stderr, flush=True)
 
     app = FastAPI(lifespan=lifespan)
@@ -190,7 +202,8 @@ async def client_main(port: int) -> None:
         sys.stdout.flush()
 
     async def open_one(run_id: str) -> None:
-        _, proto = await loop.create_connection(lambda: SseProtocol(sink, request_bytes(port, run_id)), "127.0.0.1", port)
+        request = request_bytes(port, run_id)
+        _, proto = await loop.create_connection(lambda: SseProtocol(sink, request), "127.0.0.1", port)
         await proto.headers_seen
         streams.append(proto)
 
@@ -255,8 +268,9 @@ class ClientProc:
 class Publisher:
     """Publishes one content frame per stream every 1/rate s, spread evenly over the period."""
 
-    def __init__(self, nc: Any) -> None:
+    def __init__(self, nc: Any, nats_url: str) -> None:
         self.nc = nc
+        self.nats_url = nats_url
         self.runs: list[str] = []
         self.seq: dict[str, int] = {}
         self.rate = RATE_PER_STREAM
@@ -282,27 +296,79 @@ class Publisher:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _loop(self) -> None:
+        """Live load over a raw NATS socket: HPUB commands of a slot written at once, so the
+        load generator stays far cheaper than what it measures (nats-py costs ~15 µs a publish)."""
+        from urllib.parse import urlparse
+
+        from cheatcode_contracts.runs import content_frame, encode_frame
+        from cheatcode_contracts.subjects import run_output_subject
+
+        url = urlparse(self.nats_url)
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        await reader.readline()  # INFO
+        writer.write(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":false}\r\n')
+        pong = asyncio.get_running_loop().create_task(_answer_pings(reader, writer))
         slots = 20  # period split in 20 slots: 5 ms apart at 10 events/s
         period = 1.0 / self.rate
         tick = time.perf_counter()
         slot = 0
-        while True:
-            runs = self.runs
-            for run_id in runs[slot::slots]:
-                await self.frame(run_id)
-            slot = (slot + 1) % slots
-            tick += period / slots
-            await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+        try:
+            while True:
+                batch = []
+                for run_id in self.runs[slot::slots]:
+                    n = self.seq[run_id] = self.seq.get(run_id, 0) + 1
+                    body, headers = encode_frame(run_id, content_frame(n, str(time.time_ns())))
+                    head = b"NATS/1.0\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode() + b"\r\n"
+                    subject = run_output_subject(run_id).encode()
+                    batch.append(b"HPUB %b %d %d\r\n%b%b\r\n" % (subject, len(head), len(head) + len(body), head, body))
+                if batch:
+                    writer.write(b"".join(batch))
+                    self.published += len(batch)
+                slot = (slot + 1) % slots
+                tick += period / slots
+                await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+        finally:
+            pong.cancel()
+            writer.close()
+
+
+async def _answer_pings(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while line := await reader.readline():
+        if line.startswith(b"PING"):
+            writer.write(b"PONG\r\n")
+
+
+class CpuMeter:
+    """CPU seconds per second of each process over a phase (1.0 = one full core)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        import psutil
+
+        self.procs = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.start = self._read()
+        self.t0 = time.monotonic()
+
+    def _read(self) -> dict[str, float]:
+        return {name: sum(p.cpu_times()[:2]) for name, p in self.procs.items()}
+
+    def summary(self) -> str:
+        end, elapsed = self._read(), time.monotonic() - self.t0
+        return ", ".join(f"{name} {(end[name] - self.start[name]) / elapsed:.2f}" for name in self.procs)
 
 
 async def latency_phase(pub: Publisher, clients: list[ClientProc], seconds: float) -> list[float]:
     for c in clients:
         await c.call({"cmd": "collect"})  # drop warm-up samples
+    meter = CpuMeter(PIDS)
     await asyncio.sleep(seconds)
     samples: list[float] = []
     for c in clients:
         samples += [v / 1000 for v in (await c.call({"cmd": "collect"}))["lat_us"]]
+    print(f"    CPU cores used: {meter.summary()}", flush=True)
     return samples
+
+
+PIDS: dict[str, int] = {}
 
 
 async def open_streams(pub: Publisher, clients: list[ClientProc], count: int) -> None:
@@ -327,12 +393,12 @@ def report(title: str, samples: list[float]) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
+    import gc
+
     from cheatcode_contracts.streams import ALL_STREAMS
     from cheatcode_infra.nats_server import NatsServer
     from cheatcode_infra.ports import free_port
     from cheatcode_runtime.nats import NatsSettings, connect, ensure_streams
-
-    import gc
 
     gc.disable()  # the publisher's pauses would inflate latency (timestamp taken before the publish)
     scale = 0.4 if args.quick else 1.0
@@ -341,14 +407,17 @@ async def main(args: argparse.Namespace) -> None:
     nc = await connect(NatsSettings(url=nats.url), name="bench-publisher")
     await ensure_streams(nc.jetstream(), ALL_STREAMS)
     port = free_port()
-    server = subprocess.Popen([sys.executable, str(HERE), "--server", str(port), nats.url])
+    server = subprocess.Popen([sys.executable, str(HERE), "--server", str(port), nats.url])  # noqa: ASYNC220
     clients: list[ClientProc] = []
-    pub = Publisher(nc)
+    pub = Publisher(nc, nats.url)
     try:
         await wait_http(port)
         base_rss = rss_mb(server.pid)
         print(f"API process RSS at start: {base_rss:.1f} MB (BENCH_GC={os.environ.get('BENCH_GC', '1')})")
         clients = [ClientProc(port) for _ in range(args.client_procs)]
+        assert nats.process is not None
+        PIDS.update(api=server.pid, nats=nats.process.pid, publisher=os.getpid())
+        PIDS.update({f"clients{i}": c.proc.pid for i, c in enumerate(clients)})
 
         # 1 stream: 100 events/s so that a few seconds give enough samples.
         await open_streams(pub, clients[:1], 1)
@@ -400,7 +469,8 @@ async def replay_phase(pub: Publisher, client: ClientProc, nc: Any) -> None:
     ms = [t for t, _ in cold]
     frames = {f for _, f in cold}
     print(
-        f"replay 1,000 stored events (+terminal) to a new client, cold (JetStream): median {statistics.median(ms):.2f} ms, "
+        "replay 1,000 stored events (+terminal) to a new client, cold (JetStream): "
+        f"median {statistics.median(ms):.2f} ms, "
         f"best {min(ms):.2f} ms, worst {max(ms):.2f} ms (frames per replay: {sorted(frames)})",
         flush=True,
     )

@@ -91,6 +91,20 @@ def test_initiate_streams_the_whole_run_and_resumes_exactly(stack: Stack) -> Non
     assert "[Uploaded File: /workspace/cheatcode-app/notes.md]" in text
     assert "assistant" in text and "tool" in text
 
+    project = httpx.get(
+        f"{stack.base_url}/api/projects/{started['project_id']}", headers=auth(stack, user), timeout=10
+    ).json()
+    sandbox_id = project["sandbox"]["id"]
+    for path, expected in (("/workspace/cheatcode-app/notes.md", b"# notes\n"), ("hello.txt", None)):
+        content = httpx.get(
+            f"{stack.base_url}/api/sandboxes/{sandbox_id}/files/content",
+            params={"path": path},
+            headers=auth(stack, user),
+            timeout=10,
+        )
+        assert content.status_code == 200, (path, content.text)
+        assert expected is None or content.content == expected
+
 
 def test_another_user_cannot_see_the_run_its_stream_or_its_threads_runs(stack: Stack) -> None:
     started = initiate(stack, "e2e_runs_owner", "[mock:echo] hi")
