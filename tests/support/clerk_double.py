@@ -53,6 +53,7 @@ class JwksDouble:
     def __init__(self, *keys: SigningKey) -> None:
         self.keys = list(keys)
         self.fetches = 0
+        self.failing = False  # answer 503 (an outage) while True
         self._server: asyncio.Server | None = None
 
     @property
@@ -73,8 +74,9 @@ class JwksDouble:
             await reader.readuntil(b"\r\n\r\n")
             self.fetches += 1
             body = json.dumps({"keys": [key.jwk() for key in self.keys]}).encode()
+            status = b"503 Service Unavailable" if self.failing else b"200 OK"
             writer.write(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\nConnection: close\r\n"
                 + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
             )  # fmt: skip
             await writer.drain()

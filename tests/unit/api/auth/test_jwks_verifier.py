@@ -123,3 +123,26 @@ async def test_a_cached_token_still_expires(jwks: JwksDouble) -> None:
     await asyncio.sleep(1.1)  # the token's own exp is what is under test: real time must pass
     with pytest.raises(InvalidTokenError, match="expired"):
         await verifier.verify(short)
+
+
+async def test_during_an_outage_cached_keys_keep_working_and_fetches_back_off(jwks: JwksDouble) -> None:
+    verifier = verifier_for(jwks, cache_ttl=0.001, failure_backoff=60.0)
+    await verifier.verify(KEY.mint("before"))
+    jwks.failing = True
+    await asyncio.sleep(0.01)  # let the cache TTL (1 ms) pass: this test is about expiry
+    assert (await verifier.verify(KEY.mint("during"))).user_id == "during"  # stale keys after a failed fetch
+    assert jwks.fetches == 2
+    for _ in range(3):
+        assert (await verifier.verify(KEY.mint("again"))).user_id == "again"
+        with pytest.raises(InvalidTokenError, match="unknown key"):
+            await verifier.verify(OTHER.mint())
+    assert jwks.fetches == 2  # backing off: no request waits for another failing fetch
+
+
+async def test_without_any_key_an_outage_is_unavailable_at_once_while_backing_off(jwks: JwksDouble) -> None:
+    verifier = verifier_for(jwks, failure_backoff=60.0)
+    jwks.failing = True
+    for _ in range(3):
+        with pytest.raises(VerifierUnavailableError):
+            await verifier.verify(KEY.mint())
+    assert jwks.fetches == 1

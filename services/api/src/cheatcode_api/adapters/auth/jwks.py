@@ -9,6 +9,7 @@ request into a fetch — or when the cache is older than ``cache_ttl``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ import jwt
 
 from cheatcode_api.adapters.auth.cache import VerifiedTokenCache
 from cheatcode_api.ports.auth import AuthenticatedUser, InvalidTokenError, TokenVerifier, VerifierUnavailableError
+
+log = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub"]
@@ -32,6 +35,7 @@ class JwksVerifierSettings:
     cache_ttl: float = 3600.0
     leeway: float = 5.0  # clock skew tolerated on exp/iat/nbf, as Clerk's SDKs do
     fetch_timeout: float = 5.0
+    failure_backoff: float = 2.0  # seconds without fetch attempts after a failed one
     verified_cache_size: int = 10_000  # tokens whose signature was already checked (0 = no cache)
     verified_cache_seconds: float = 300.0  # ...remembered at most this long, and never past ``exp``
 
@@ -50,6 +54,7 @@ class JwksTokenVerifier(TokenVerifier):
         self._cache = _KeyCache()
         self._fetch_lock = asyncio.Lock()
         self._last_miss_fetch = float("-inf")  # when an unknown kid last caused a fetch
+        self._retry_at = float("-inf")  # no fetch before this (after a failed one)
         self._verified = VerifiedTokenCache(settings.verified_cache_size, settings.verified_cache_seconds)
 
     async def verify(self, token: str) -> AuthenticatedUser:
@@ -120,6 +125,8 @@ class JwksTokenVerifier(TokenVerifier):
         async with self._fetch_lock:
             if self._cache.fetched_at >= started:
                 return True  # someone fetched while we waited for the lock
+            if started < self._retry_at:
+                return self._unavailable_or(False, "JWKS fetch failed moments ago")
             if not force:
                 if started - self._last_miss_fetch < self._settings.refresh_interval:
                     return False
@@ -127,10 +134,17 @@ class JwksTokenVerifier(TokenVerifier):
             try:
                 self._cache = _KeyCache(keys=await self._fetch(), fetched_at=time.monotonic())
             except (httpx.HTTPError, ValueError) as error:
-                if not self._cache.keys:
-                    raise VerifierUnavailableError(f"cannot fetch JWKS: {error}") from error
-                return False  # keep serving the keys we have
+                # Back off: during an outage, requests must not each wait for a failing fetch.
+                self._retry_at = time.monotonic() + self._settings.failure_backoff
+                log.warning("cannot fetch JWKS from %s: %r", self._settings.jwks_url, error)
+                return self._unavailable_or(False, f"cannot fetch JWKS: {error}")
             return True
+
+    def _unavailable_or(self, result: bool, reason: str) -> bool:
+        """Without any cached key nothing can be verified: that is unavailability, not a bad token."""
+        if not self._cache.keys:
+            raise VerifierUnavailableError(reason)
+        return result  # keep serving the keys we have
 
     async def _fetch(self) -> dict[str, Any]:
         response = await self._client.get(self._settings.jwks_url)
