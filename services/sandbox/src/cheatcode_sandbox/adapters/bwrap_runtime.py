@@ -140,7 +140,6 @@ class BwrapRuntime(SandboxRuntime):
 
     async def start(self, spec: SandboxSpec) -> None:
         self.check_available()
-        assert self.conf is not None
         async with self._lock(spec.sandbox_id):
             if spec.sandbox_id in self._boxes:
                 return
@@ -149,10 +148,7 @@ class BwrapRuntime(SandboxRuntime):
             files = WorkspaceFiles(workspace, uid, disk_cap_bytes=self.config.disk_cap_bytes)
             # The default working directory exists from the start (commands chdir into it).
             await asyncio.to_thread(files.ensure_dir, workspace_parts(app_dir(spec.app_type), spec.app_type))
-            holder = bwrap_argv.holder_argv(
-                self.conf, uid=uid, workspace=self._visible(workspace), etc_dir=self._visible(etc_dir)
-            )
-            netns_fd = await netns.create_namespace(holder)
+            netns_fd = await self._create_namespace(uid, workspace, etc_dir)
             box = _Box(spec=spec, uid=uid, workspace=workspace, etc_dir=etc_dir, netns_fd=netns_fd, files=files)
             box.watchdog = asyncio.create_task(self._watch_disk(box))
             self._boxes[spec.sandbox_id] = box
@@ -165,7 +161,8 @@ class BwrapRuntime(SandboxRuntime):
             if box.watchdog is not None:
                 box.watchdog.cancel()
             await self._kill_all(box)
-            os.close(box.netns_fd)
+            if box.netns_fd >= 0:
+                os.close(box.netns_fd)
 
     async def destroy(self, sandbox_id: str) -> None:
         await self.stop(sandbox_id)
@@ -212,6 +209,16 @@ class BwrapRuntime(SandboxRuntime):
 
     # --- commands ---------------------------------------------------------------------------
 
+    async def _create_namespace(self, uid: int, workspace: Path, etc_dir: Path) -> int:
+        assert self.conf is not None
+        holder = bwrap_argv.holder_argv(
+            self.conf, uid=uid, workspace=self._visible(workspace), etc_dir=self._visible(etc_dir)
+        )
+        return await netns.create_namespace(holder)
+
+    def _pass_fds(self, box: _Box) -> tuple[int, ...]:
+        return (box.netns_fd,) if box.netns_fd >= 0 else ()
+
     def _argv(self, box: _Box, command: str, cwd: str, limits: Limits) -> list[str]:
         assert self.conf is not None
         try:
@@ -239,7 +246,7 @@ class BwrapRuntime(SandboxRuntime):
             output_cap=limits.output_bytes,
             active=box.active,
             env=bwrap_argv.sandbox_env(app_dir(box.spec.app_type)),
-            pass_fds=(box.netns_fd,),
+            pass_fds=self._pass_fds(box),
         )
         if box.over_quota:
             return ExecOutcome(
@@ -251,7 +258,7 @@ class BwrapRuntime(SandboxRuntime):
         box = self._box(sandbox_id)
         argv = self._argv(box, command, cwd, limits)
         process = await processes.start(
-            argv, env=bwrap_argv.sandbox_env(app_dir(box.spec.app_type)), pass_fds=(box.netns_fd,)
+            argv, env=bwrap_argv.sandbox_env(app_dir(box.spec.app_type)), pass_fds=self._pass_fds(box)
         )
         session = processes.LocalProcess(process, command, self.config.session_log_bytes)
         box.sessions = [s for s in box.sessions if s.returncode is None] + [session]

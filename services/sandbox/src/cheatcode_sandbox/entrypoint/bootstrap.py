@@ -14,8 +14,9 @@ from cheatcode_contracts.health import Pong
 from cheatcode_contracts.sandbox import MAX_OUTPUT_BYTES, SERVICE, host_ping_subject
 from cheatcode_runtime.eventstore import JetStreamEventStore
 from cheatcode_runtime.service import Late, ServiceHost, build_service
-from cheatcode_sandbox.adapters.bwrap_runtime import BwrapRuntime, LocalRuntimeConfig
+from cheatcode_sandbox.adapters.bwrap_runtime import BwrapRuntime, LocalRuntimeConfig, find_tools
 from cheatcode_sandbox.adapters.nats_hosts import NatsHostDirectory
+from cheatcode_sandbox.adapters.unconfined_runtime import UnconfinedRuntime
 from cheatcode_sandbox.config import Settings
 from cheatcode_sandbox.entrypoint import app
 from cheatcode_sandbox.entrypoint.preview_gateway import PreviewGateway
@@ -40,6 +41,8 @@ def build_runtime(settings: Settings, visible_root: Path | None = None) -> Sandb
         visible_root=visible_root,
         disk_cap_bytes=settings.sandbox_disk_cap_bytes,
     )
+    if find_tools() is None and settings.sandbox_allow_unsafe:
+        return UnconfinedRuntime(config)
     runtime = BwrapRuntime(config)
     try:
         runtime.check_available()
