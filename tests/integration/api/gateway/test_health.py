@@ -57,7 +57,8 @@ async def test_deep_health_is_healthy_then_critical_when_a_service_stops(
     database_url: str,
     jwks: JwksDouble,
 ) -> None:
-    async with running_api(api_settings(nats_server, database_url, jwks)) as (client, _):
+    async with running_api(api_settings(nats_server, database_url, jwks)) as (client, container):
+        await asyncio.wait_for(container.runner.leading_event.wait(), 5)  # the applier exists from here on
         response = await client.get("/api/health/deep")
         body = response.json()
         assert response.status_code == 200, body
@@ -72,6 +73,7 @@ async def test_deep_health_is_healthy_then_critical_when_a_service_stops(
         assert components["postgres"]["details"]["query_time_ms"] >= 0
         assert components["service:agent"]["details"]["instance_id"] == "agent-for-api"
         assert {"projects", "threads", "messages"} <= set(components["projections"]["details"]["lag"])
+        assert components["projections"]["details"]["applier_running"] is True
 
         await ping_only_services["billing"].app.stop()
         response = await client.get("/api/health/deep")

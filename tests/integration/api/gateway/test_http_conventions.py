@@ -135,6 +135,8 @@ async def test_a_post_never_returns_before_the_read_model_has_it(edge: tuple[htt
         response = await client.post("/api/projects", json={"name": "stuck"}, headers=token("patient"))
         assert response.status_code == 503 and response.headers["retry-after"] == "1"
         assert "catching up" in response.json()["detail"]
+        health = (await client.get("/api/health/deep")).json()["components"]["projections"]
+        assert health["status"] == "critical" and health["details"]["applier_running"] is False
     finally:
         container.start_background()
     # Once the runner is back, the accepted write shows up.

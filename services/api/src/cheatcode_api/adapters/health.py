@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
 import asyncpg
 from nats.aio.client import Client
@@ -14,12 +13,22 @@ from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
 from cheatcode_api.adapters.postgres import checkpoints
+from cheatcode_api.adapters.postgres.runner import RUNNER_LOCK_KEY, ProjectionRunner
 from cheatcode_api.domain.health import ComponentHealth, Status, lag_status
 from cheatcode_api.ports.health import HealthProbe
 from cheatcode_contracts.envelope import contract_headers, encode
 from cheatcode_contracts.health import Ping, Pong
 from cheatcode_contracts.streams import EVENTS
 from cheatcode_contracts.subjects import ping_subject
+
+# Is some session (any replica) holding the runner's advisory lock in this database?
+APPLIER_HOLDS_LOCK = """
+SELECT EXISTS (
+    SELECT 1 FROM pg_locks
+    WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $1::bigint::oid AND objsubid = 1
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+)
+"""
 
 
 def _ms(started: float) -> float:
@@ -126,22 +135,26 @@ class ServicePingProbe(HealthProbe):
 class ProjectionLagProbe(HealthProbe):
     name = "projections"
 
-    def __init__(self, js: JetStreamContext, pool: asyncpg.Pool, names: Sequence[str], *, warning_lag: int = 1000):
+    def __init__(self, js: JetStreamContext, pool: asyncpg.Pool, runner: ProjectionRunner, *, warning_lag: int = 1000):
         self._js = js
         self._pool = pool
-        self._names = list(names)
+        self._runner = runner
+        self._names = runner.names
         self._warning_lag = warning_lag
 
     async def check(self) -> ComponentHealth:
         try:
             last = (await self._js.stream_info(EVENTS.name)).state.last_seq
             known = await checkpoints.read_all(self._pool)
+            applier = await self._pool.fetchval(APPLIER_HOLDS_LOCK, RUNNER_LOCK_KEY)
         except Exception as error:
             return _health(self.name, Status.CRITICAL, f"cannot measure lag: {error!r}")
         lags = {name: last - known.get(name, 0) for name in self._names}
         worst = max(lags.values(), key=abs, default=0)
         status = lag_status(worst, warning_above=self._warning_lag)
         message = "read model ahead of the event log" if worst < 0 else f"max lag {worst} events"
+        if not applier:  # nobody applies events: every POST would time out waiting for its write
+            status, message = Status.CRITICAL, "no replica is applying events to the read models"
         return _health(
             self.name,
             status,
@@ -149,4 +162,6 @@ class ProjectionLagProbe(HealthProbe):
             stream_last_seq=last,
             lag=lags,
             checkpoints={name: known.get(name, 0) for name in self._names},
+            applier_running=bool(applier),
+            this_replica_applies=self._runner.leading,
         )

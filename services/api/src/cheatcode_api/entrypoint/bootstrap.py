@@ -157,7 +157,7 @@ async def build_container(settings: Settings) -> Container:
         *(StreamProbe(js, spec.name) for spec in ALL_STREAMS),
         PostgresProbe(pool),
         *(ServicePingProbe(nc, service) for service in SERVICES if service != "api"),
-        ProjectionLagProbe(js, pool, runner.names),
+        ProjectionLagProbe(js, pool, runner),
     ]
     return Container(
         settings=settings,
