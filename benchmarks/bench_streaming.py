@@ -437,7 +437,7 @@ async def main(args: argparse.Namespace) -> None:
         # Ramp: 200 streams first (the latency target), then up until p99 ≥ 100 ms or the time budget.
         pub.start()
         deadline = time.monotonic() + args.ramp_budget * scale
-        total = 0
+        total, held, misses = 0, 0, 0
         for step in [200, *[args.ramp_step] * 100]:
             if time.monotonic() > deadline or total + step > args.max_streams:
                 break
@@ -448,9 +448,14 @@ async def main(args: argparse.Namespace) -> None:
             rss = rss_mb(server.pid)
             report(f"publish→SSE, {total} streams @{RATE_PER_STREAM:.0f} ev/s each", samples)
             print(f"    API RSS {rss:.1f} MB → {(rss - base_rss) * 1024 / total:.1f} KB per stream", flush=True)
-            if percentile(samples, 0.99) >= 100.0:
-                print(f"    p99 crossed 100 ms at {total} streams")
-                break
+            if percentile(samples, 0.99) < 100.0:
+                held, misses = total, 0
+            else:  # on a shared machine one phase can be unlucky: stop after two in a row
+                misses += 1
+                print(f"    p99 ≥ 100 ms at {total} streams", flush=True)
+                if misses == 2:
+                    break
+        print(f"live streams held at p99 < 100 ms (10 ev/s each): {held}", flush=True)
     finally:
         await pub.stop()
         for c in clients:
