@@ -18,8 +18,10 @@ import pytest
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
 
-from cheatcode_contracts import Command
+from cheatcode_contracts import Command, build_registry
 from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts.envelope import decode_event
+from cheatcode_contracts.subjects import aggregate_subject
 from cheatcode_infra.nats_server import NatsServer
 from tests.integration.sandbox.test_sandbox_service import event_types
 from tests.support.requests import send_command
@@ -68,6 +70,7 @@ async def replicas(
             "CHEATCODE_NATS_URL": nats_server.url,
             "CHEATCODE_INSTANCE_ID": instance,
             "CHEATCODE_SANDBOX_ROOT": str(shared_root),
+            "CHEATCODE_SANDBOX_HOST_SWEEP_SECONDS": "0.5",
         }
         started[instance] = spawn(env)
     for instance in started:
@@ -117,6 +120,24 @@ async def test_a_killed_host_sandbox_is_restarted_elsewhere_with_its_workspace(
     assert types[-2:] == ["sandbox.stopped", "sandbox.started"]
     result = await ask(nats_client, sb.ExecuteCommand(sandbox_id=info.sandbox_id, command="cat kept.txt"))
     assert result.output == "kept"
+
+
+async def test_a_dead_host_is_noticed_without_any_request(
+    replicas: dict[str, subprocess.Popen[bytes]], nats_client: Client
+) -> None:
+    info = await ask(nats_client, sb.EnsureSandbox(project_id=str(uuid.uuid4()), user_id="u"))
+    subject = aggregate_subject(sb.SANDBOX, info.sandbox_id)
+    events = await nats_client.jetstream().subscribe(subject, ordered_consumer=True)
+    try:
+        replicas[info.host_instance_id].kill()
+        while True:
+            msg = await events.next_msg(timeout=15)  # the survivor's sweep runs every 0.5 s
+            event = decode_event(build_registry(), msg.headers, msg.data)
+            if isinstance(event, sb.SandboxStopped):
+                break
+    finally:
+        await events.unsubscribe()
+    assert (event.reason, event.host_instance_id) == ("host_lost", info.host_instance_id)
 
 
 async def test_a_root_behind_a_private_directory_works_through_a_private_mount(

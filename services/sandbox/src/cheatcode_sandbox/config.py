@@ -26,5 +26,7 @@ class Settings(ServiceSettings):
     sandbox_preview_host: str = "127.0.0.1"
     sandbox_preview_port: int = 0
     sandbox_preview_advertise_host: str | None = None
+    # How often each replica pings the hosts of running sandboxes (0: only when a sandbox is used).
+    sandbox_host_sweep_seconds: float = 5.0
     events_stream: str = "EVENTS"
     event_store_timeout: float = 5.0

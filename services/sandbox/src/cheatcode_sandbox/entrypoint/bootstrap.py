@@ -19,6 +19,7 @@ from cheatcode_sandbox.adapters.nats_hosts import NatsHostDirectory
 from cheatcode_sandbox.adapters.unconfined_runtime import UnconfinedRuntime
 from cheatcode_sandbox.config import Settings
 from cheatcode_sandbox.entrypoint import app
+from cheatcode_sandbox.entrypoint.host_watch import HostWatch
 from cheatcode_sandbox.entrypoint.preview_gateway import PreviewGateway
 from cheatcode_sandbox.handlers.deps import SandboxDeps
 from cheatcode_sandbox.handlers.lifecycle import stop_hosted
@@ -76,17 +77,19 @@ def build(settings: Settings, runtime: SandboxRuntime | None = None) -> SandboxS
     gateway = PreviewGateway(runtime, settings.sandbox_preview_host, settings.sandbox_preview_port)
     nats: Late[Client] = Late("nats")
 
+    registry = build_registry()
+    watch = HostWatch(deps, registry, interval=settings.sandbox_host_sweep_seconds)
+
     async def on_connect(client: Client) -> None:
         nats.set(client)
         deps.event_store.set(
             JetStreamEventStore(
-                client.jetstream(),
-                build_registry(),
-                stream=settings.events_stream,
-                timeout=settings.event_store_timeout,
+                client.jetstream(), registry, stream=settings.events_stream, timeout=settings.event_store_timeout
             )
         )
         deps.hosts.set(NatsHostDirectory(client))
+        if settings.sandbox_host_sweep_seconds > 0:
+            await watch.start(client.jetstream())
         await client.subscribe(host_ping_subject(settings.instance_id), cb=_pong(client, settings.instance_id))
         port = await gateway.start()
         advertised = settings.sandbox_preview_advertise_host or settings.sandbox_preview_host
@@ -94,6 +97,7 @@ def build(settings: Settings, runtime: SandboxRuntime | None = None) -> SandboxS
         logger.info("preview gateway on %s:%d", settings.sandbox_preview_host, port)
 
     async def on_shutdown() -> None:
+        await watch.stop()
         await stop_hosted(deps, "host_shutdown")
         await gateway.close()
 
