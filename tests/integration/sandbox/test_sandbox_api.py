@@ -217,6 +217,15 @@ async def test_delete_sandbox_then_it_is_gone(api: httpx.AsyncClient) -> None:
     assert gone.status_code == 404
 
 
+async def test_ensure_active_after_delete_gives_a_fresh_workspace(api: httpx.AsyncClient) -> None:
+    project_id, sandbox_id = await new_sandbox(api)
+    await execute(api, sandbox_id, "echo old > old.txt")
+    assert (await api.delete(f"/api/sandboxes/{sandbox_id}", headers=ALICE)).status_code == 200
+    again = await api.post(f"/api/project/{project_id}/sandbox/ensure-active", headers=ALICE)
+    assert again.status_code == 200 and again.json()["sandbox_id"] == sandbox_id
+    assert (await execute(api, sandbox_id, "ls"))["output"] == ""
+
+
 async def _preview_when_up(api: httpx.AsyncClient, sandbox_id: str) -> dict[str, Any]:
     for _ in range(100):
         body = dict((await api.get(f"/api/sandboxes/{sandbox_id}/preview-url", headers=ALICE)).json())
