@@ -74,7 +74,11 @@ class Stack:
         raise StackError(f"timed out waiting for {what}\n{self.logs()}")
 
     def _state_written(self) -> bool:
-        return self.paths.state_file.exists()
+        """``stack.json`` written by *this* supervisor (a stale one may be left by a killed run)."""
+        try:
+            return self.process is not None and self.state()["supervisor_pid"] == self.process.pid
+        except (OSError, ValueError, KeyError):
+            return False
 
     def _api_healthy(self) -> bool:
         try:

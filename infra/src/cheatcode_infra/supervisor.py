@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cheatcode_contracts.streams import ALL_STREAMS
-from cheatcode_infra import nats_auth, stack_env
+from cheatcode_infra import nats_auth, preflight, stack_env
 from cheatcode_infra.dev_issuer import DevIssuer, write_jwks_url
 from cheatcode_infra.home import StackHome
 from cheatcode_infra.jwks_server import JwksServer
@@ -61,6 +61,8 @@ class Supervisor:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.request_stop)
         async with AsyncExitStack() as stack:
+            stack.enter_context(preflight.exclusive_home(self.home.root))
+            preflight.ensure_port_free(self.config.api_host, self.config.api_port, "API", "CHEATCODE_API_PORT")
             wiring = await self._start_everything(stack)
             stack.callback(self.home.state_file.unlink, missing_ok=True)
             self._write_state(wiring)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from nats.aio.client import Client
 
 from cheatcode_contracts.streams import ALL_STREAMS, EVENTS
 from cheatcode_infra.dev_issuer import ISSUER
-from tests.support.stack import Stack, processes_mentioning
+from tests.support.stack import Stack, StackError, processes_mentioning
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +142,28 @@ async def _assert_nats_restarted_after_crash(stack: Stack) -> None:
     finally:
         await client.close()
     assert "nats: exited unexpectedly" in (stack.paths.logs / "supervisor.log").read_text()
+
+
+def test_a_busy_api_port_fails_fast_with_a_clear_message(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        stack = Stack(tmp_path / "home", api_port=taken.getsockname()[1])
+        with pytest.raises(StackError, match="CHEATCODE_API_PORT"):
+            stack.start(wait_for_api=False, timeout=30)
+    assert stack.stop() == 1
+    assert "CHEATCODE_API_PORT" in (tmp_path / "home" / "logs" / "supervisor.log").read_text()
+    assert processes_mentioning(tmp_path / "home") == {}
+
+
+def test_a_second_up_on_the_same_home_is_refused(tmp_path: Path) -> None:
+    first = Stack(tmp_path / "home")
+    first.start(wait_for_api=False)
+    try:
+        second = Stack(tmp_path / "home")
+        with pytest.raises(StackError, match="another `cheatcode up`"):
+            second.start(wait_for_api=False, timeout=30)
+        assert second.stop() == 1
+        assert first.process is not None and first.process.poll() is None  # the first one is untouched
+    finally:
+        assert first.stop() == 0

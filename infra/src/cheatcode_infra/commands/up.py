@@ -20,6 +20,7 @@ def run(args: argparse.Namespace) -> int:
     import logging
 
     from cheatcode_infra.home import StackHome, resolve_home
+    from cheatcode_infra.preflight import PreflightError
     from cheatcode_infra.processes import die_with_parent
     from cheatcode_infra.supervisor import Supervisor, UpConfig, setup_logging
 
@@ -40,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         asyncio.run(Supervisor(config).run())
+    except PreflightError as error:
+        logging.getLogger("cheatcode.up").error("%s", error)
+        return 1
     except Exception:
         logging.getLogger("cheatcode.up").exception("the stack failed; everything started was stopped")
         return 1
