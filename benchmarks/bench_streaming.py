@@ -12,6 +12,7 @@ before the publish, both CLOCK_REALTIME on the same machine.
     .venv/bin/python benchmarks/bench_streaming.py --quick    # shorter phases
     BENCH_GC=0 ...                                            # API without gc tuning
     BENCH_GC=10000,20,100 ...                                 # other collector thresholds
+    BENCH_WINDOW=1024 ...                                     # frames kept in memory per live run
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from fastapi import FastAPI, Request, Response
 HERE = Path(__file__).resolve()
 MARK = b'"content": "'
 RATE_PER_STREAM = 10.0  # events/s per stream for the multi-stream phases
+WINDOW = int(os.environ.get("BENCH_WINDOW", "128"))  # the hub's default window_frames
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -73,7 +75,14 @@ def run_server(port: int, nats_url: str) -> None:
 
     import uvicorn
 
-    from cheatcode_api.streaming import RunStreamHub, SseResponse, connect_streaming, parse_last_event_id, tune_gc
+    from cheatcode_api.streaming import (
+        RunStreamHub,
+        SseResponse,
+        StreamingSettings,
+        connect_streaming,
+        parse_last_event_id,
+        tune_gc,
+    )
     from cheatcode_runtime.nats import NatsSettings
 
     state: dict[str, RunStreamHub] = {}
@@ -87,7 +96,8 @@ def run_server(port: int, nats_url: str) -> None:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         nc = await connect_streaming(NatsSettings(url=nats_url), name="bench-api")
-        state["hub"] = hub = RunStreamHub(nc, owns_connection=True)
+        settings = StreamingSettings(window_frames=WINDOW)
+        state["hub"] = hub = RunStreamHub(nc, settings, owns_connection=True)
         await hub.start()
         setting = os.environ.get("BENCH_GC", "1")
         if profile is not None:
@@ -219,12 +229,14 @@ async def client_main(port: int) -> None:
             reply({"lat_us": samples})
         elif cmd["cmd"] == "replay":
             timings = []
+            after = int(cmd.get("after", 0))
             for run_id in cmd["runs"]:
                 await asyncio.sleep(0.05)
                 local: list[int] = []
+                request = request_bytes(port, run_id, after)
                 t0 = time.perf_counter()
                 transport, proto = await loop.create_connection(
-                    lambda run_id=run_id, local=local: SseProtocol(local, request_bytes(port, run_id)),
+                    lambda request=request, local=local: SseProtocol(local, request),
                     "127.0.0.1",
                     port,
                 )
@@ -484,20 +496,27 @@ async def replay_phase(pub: Publisher, client: ClientProc, nc: Any) -> None:
         f"best {min(ms):.2f} ms, worst {max(ms):.2f} ms (frames per replay: {sorted(frames)})",
         flush=True,
     )
-    # Warm: the run is live and already watched in this process, so its feed window holds the frames.
+    # Warm: the run is live and watched in this process, so its feed holds the newest frames.
     live = str(uuid.uuid4())
+    js = nc.jetstream()
+    seqs = []
     for i in range(1000):
-        await pub.frame(live, content=f"stored frame {i} " + "x" * 60)
-    await nc.flush()
+        body = json.dumps(
+            {"type": "content", "sequence": i + 1, "message_id": None, "content": f"frame {i} " + "x" * 60}
+        )
+        seqs.append((await js.publish(f"cc.run.{live}", body.encode(), headers={"Cc-Frame-Type": "content"})).seq)
     await client.call({"cmd": "open", "runs": [live]})
     await asyncio.sleep(0.3)
-    warm = (await client.call({"cmd": "replay", "runs": [live] * 10, "target": 1000}))["timings"]
-    ms = [t for t, _ in warm]
-    print(
-        f"replay 1,000 events of a live run to a new client, warm (feed window in memory): "
-        f"median {statistics.median(ms):.2f} ms, best {min(ms):.2f} ms, worst {max(ms):.2f} ms",
-        flush=True,
-    )
+    for back in (100, 1000):
+        after = seqs[-back - 1] if back < len(seqs) else 0
+        warm = (await client.call({"cmd": "replay", "runs": [live] * 10, "target": back, "after": after}))["timings"]
+        ms = [t for t, _ in warm]
+        print(
+            f"replay the last {back} events of a live run to a new client (window {WINDOW} frames in memory, "
+            f"older from JetStream): median {statistics.median(ms):.2f} ms, best {min(ms):.2f} ms, "
+            f"worst {max(ms):.2f} ms",
+            flush=True,
+        )
 
 
 async def wait_http(port: int) -> None:

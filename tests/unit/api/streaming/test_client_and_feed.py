@@ -66,15 +66,15 @@ def test_feed_serves_a_resuming_client_from_its_window_when_it_reaches_back_far_
 
 def test_feed_asks_for_a_jetstream_catch_up_when_the_window_was_trimmed() -> None:
     feed = RunFeed("r1", 0, window=2)
-    for seq in range(1, 6):  # 5 > 2 * window: the oldest three are trimmed
+    for seq in range(1, 12):  # past window + slack (8): trimmed back to the newest two
         feed.deliver(frame(seq))
-    assert feed.base == 3
+    assert feed.base == 9
     client = new_client(after=1)
-    assert feed.attach(client) == 3  # must replay (1, 3] from JetStream
+    assert feed.attach(client) == 9  # must replay (1, 9] from JetStream
     assert client.catching_up
-    feed.deliver(frame(6))
-    client.release_held([frame(2), frame(3)])
-    assert ids(client) == [2, 3, 4, 5, 6]
+    feed.deliver(frame(12))
+    client.release_held([frame(seq) for seq in range(2, 10)])
+    assert ids(client) == list(range(2, 13))
 
 
 def test_feed_ignores_redeliveries_and_anything_after_the_terminal_frame() -> None:

@@ -19,7 +19,7 @@ def _seq_of(frame: Frame) -> int:
 
 
 class RunFeed:
-    __slots__ = ("_frames", "_window", "base", "clients", "last_seq", "run_id", "subject", "terminal_seq")
+    __slots__ = ("_frames", "_slack", "_window", "base", "clients", "last_seq", "run_id", "subject", "terminal_seq")
 
     def __init__(self, run_id: str, base: int, *, window: int) -> None:
         self.run_id = run_id
@@ -29,6 +29,7 @@ class RunFeed:
         self.terminal_seq: int | None = None
         self.clients: set[SseClient] = set()
         self._window = max(window, 1)
+        self._slack = max(window // 8, 8)  # trim in steps: the hot path stays amortised O(1)
         self._frames: list[Frame] = []
 
     def deliver(self, frame: Frame) -> None:
@@ -82,7 +83,7 @@ class RunFeed:
 
     def _trim(self) -> None:
         frames = self._frames
-        if len(frames) > 2 * self._window:  # amortised: the hot path stays O(1)
+        if len(frames) > self._window + self._slack:
             cut = len(frames) - self._window
             self.base = frames[cut - 1][0]
             del frames[:cut]

@@ -24,7 +24,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from cheatcode_api.streaming.client import SseClient
 from cheatcode_api.streaming.feed import RunFeed
 from cheatcode_api.streaming.frames import PING, encode_event, encode_frame, is_terminal, stream_sequence
-from cheatcode_api.streaming.replay import last_frame, read_frames
+from cheatcode_api.streaming.replay import Frame, last_frame, read_frames
 from cheatcode_contracts.streams import RUN_OUTPUT
 from cheatcode_contracts.subjects import RUN_OUTPUT_PREFIX, run_output_subject
 
@@ -35,7 +35,9 @@ _RUN_ID_AT = len(RUN_OUTPUT_PREFIX) + 1
 @dataclass(frozen=True)
 class StreamingSettings:
     heartbeat_seconds: float = 15.0
-    window_frames: int = 1024  # per run with local clients: frames kept for in-memory resume
+    # Per run with local clients: frames kept for in-memory resume (a reconnect is usually a few
+    # frames behind); older positions replay from JetStream. ~300 B a frame: this sets memory per run.
+    window_frames: int = 128
     max_client_buffer_bytes: int = 8 * 1024 * 1024  # a client that stops reading is dropped past this
     ended_grace_seconds: float = 2.0  # an ended run's stream without a terminal frame closes after this
 
@@ -116,13 +118,21 @@ class RunStreamHub:
         catch_up_to = feed.attach(client)
         if catch_up_to is not None:
             try:
-                replayed = await read_frames(self._nc, feed.subject, after_seq, catch_up_to)
+                replayed = await self._catch_up(feed.subject, after_seq, catch_up_to)
             except BaseException:
                 self.release(client)
                 raise
             feed.adopt(replayed, after_seq, catch_up_to)
             client.release_held(replayed)
         return client
+
+    async def _catch_up(self, subject: str, after_seq: int, up_to_seq: int) -> list[Frame]:
+        """Stored frames in (after_seq, up_to_seq]; one direct get first spares a replay
+        consumer when there is nothing to read (a new run, or a client already up to date)."""
+        last = await last_frame(self._nc, subject)
+        if last is None or last[0] <= after_seq:
+            return []
+        return await read_frames(self._nc, subject, after_seq, up_to_seq)
 
     def finish_if_silent(self, client: SseClient, status: str, message: str) -> None:
         """For a run the read model says ended: unless its terminal frame arrives within the
