@@ -19,3 +19,11 @@ SAMPLES = [
 @pytest.mark.parametrize("raw", SAMPLES)
 def test_lean_parser_matches_nats_py(raw: bytes) -> None:
     assert StreamingNatsClient._parse_header_lines(raw) == Client._parse_header_lines(raw)
+
+
+def test_raw_subscriptions_replace_the_message_path_of_the_pinned_nats_py() -> None:
+    """``_process_msg(sid, subject, reply, data, headers)`` is the hook the raw path overrides."""
+    import inspect
+
+    params = list(inspect.signature(Client._process_msg).parameters)
+    assert params == ["self", "sid", "subject", "reply", "data", "headers"]

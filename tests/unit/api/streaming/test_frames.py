@@ -9,6 +9,7 @@ from cheatcode_api.streaming.frames import (
     encode_event,
     encode_frame,
     is_terminal,
+    is_terminal_raw,
     parse_last_event_id,
     stream_sequence,
 )
@@ -79,3 +80,22 @@ def test_last_event_id_header_wins_and_junk_means_from_start(
     header: str | None, query: str | None, expected: int
 ) -> None:
     assert parse_last_event_id(header, query) == expected
+
+
+def raw_headers(headers: dict[str, str]) -> bytes:
+    return b"NATS/1.0\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode() + b"\r\n"
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (status_frame(9, "completed", "ok"), True),
+        (status_frame(9, "stopped"), True),
+        (status_frame(9, "running"), False),
+        (content_frame(3, "Cc-Frame-Status: completed"), False),
+    ],
+)
+def test_raw_header_blocks_give_the_same_answer(frame: dict[str, object], expected: bool) -> None:
+    body, headers = encode_contract_frame("r1", frame)
+    assert is_terminal_raw(raw_headers(headers), body) is expected is is_terminal(headers, body)
+    assert is_terminal_raw(None, body) is expected

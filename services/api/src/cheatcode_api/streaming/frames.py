@@ -61,6 +61,22 @@ def is_terminal(headers: Mapping[str, str] | None, body: bytes) -> bool:
     return isinstance(decoded, dict) and decoded.get("type") == "status" and decoded.get("status") in TERMINAL_STATUSES
 
 
+_STATUS_FIELD = FRAME_STATUS_HEADER.encode() + b":"
+_TYPE_FIELD = FRAME_TYPE_HEADER.encode() + b":"
+
+
+def is_terminal_raw(headers: bytes | None, body: bytes) -> bool:
+    """:func:`is_terminal` on an unparsed NATS header block (raw subscriptions)."""
+    if headers and _TYPE_FIELD in headers:
+        start = headers.find(_STATUS_FIELD)
+        if start < 0:
+            return False
+        end = headers.find(b"\r\n", start)
+        value = headers[start + len(_STATUS_FIELD) : end if end >= 0 else len(headers)].strip()
+        return value.decode("ascii", "replace") in TERMINAL_STATUSES
+    return is_terminal(None, body)
+
+
 def parse_last_event_id(header: str | None, query: str | None) -> int:
     """The sequence a client already has: header wins over the query parameter; junk means 0."""
     for raw in (header, query):
