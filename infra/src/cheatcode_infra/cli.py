@@ -16,6 +16,8 @@ from types import ModuleType
 COMMANDS: tuple[str, ...] = (
     "cheatcode_infra.commands.up",
     "cheatcode_infra.commands.dev_token",
+    "cheatcode_infra.commands.events",
+    "cheatcode_infra.commands.provision",
     "cheatcode_infra.mock_llm.command",
 )
 
