@@ -34,7 +34,7 @@ class RunSettings(BaseSettings):
     max_tokens: int = 8192
 
     consumer: str = "agent-runs"
-    ack_wait: float = 30.0  # heartbeat timeout: a dead worker's run fails after about this long
+    ack_wait: float = 20.0  # heartbeat timeout: a dead worker's run fails after about this long
     max_concurrent: int = 8
 
     @property

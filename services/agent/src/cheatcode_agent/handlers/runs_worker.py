@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -66,6 +67,7 @@ class RunWorker:
         self._slots = asyncio.Semaphore(settings.max_concurrent_runs)
         self._active: dict[str, asyncio.Task[None]] = {}
         self._fetcher: asyncio.Task[None] | None = None
+        self._closing = False
         self._pull: JetStreamContext.PullSubscription | None = None
 
     @property
@@ -79,31 +81,28 @@ class RunWorker:
             deliver_policy=api.DeliverPolicy.ALL,
             max_ack_pending=100_000,  # one per running run, all replicas together
             filter_subject=RUN_EVENTS_FILTER,
+            durable_name=self._settings.consumer,
         )
-        sub = await self._client.jetstream().pull_subscribe(
-            RUN_EVENTS_FILTER, durable=self._settings.consumer, stream=self._settings.stream, config=config
-        )
+        js = self._client.jetstream()
+        await js.add_consumer(self._settings.stream, config)  # creates it, or applies a changed ack_wait
+        sub = await js.pull_subscribe_bind(durable=self._settings.consumer, stream=self._settings.stream)
         self._pull = sub
         self._fetcher = asyncio.create_task(self._fetch_forever(sub), name="run-fetcher")
 
     async def close(self) -> None:
         """Stop taking runs; runs still executing end ``failed`` (a restart cannot resume them)."""
+        self._closing = True
         if self._fetcher is not None:
-            self._fetcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._fetcher
+            await cancel_until_done(self._fetcher)
         if self._pull is not None:
             # A pull subscription has no callback: a message left in its queue (say the
             # server's answer to the cancelled fetch) would block the connection's drain.
             with contextlib.suppress(Exception):
                 await self._pull.unsubscribe()
-        tasks = list(self._active.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(cancel_until_done(task) for task in list(self._active.values())))
 
     async def _fetch_forever(self, sub: JetStreamContext.PullSubscription) -> None:
-        while True:
+        while not self._closing:
             await self._slots.acquire()
             try:
                 msgs = await sub.fetch(1, timeout=self._settings.fetch_timeout)
@@ -206,13 +205,20 @@ class RunWorker:
                 await self._finish(run.run_id, outcome, writer)
             await msg.ack_sync()
         except asyncio.CancelledError:
-            await self._finish(run.run_id, Outcome("failed", "Agent service shut down during the run"), None)
-            await msg.ack_sync()
+            # shielded: a repeated cancellation must not cut the run's ending in half
+            await asyncio.shield(self._end_on_shutdown(run.run_id, msg))
             raise
         finally:
             heartbeat.cancel()
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    async def _end_on_shutdown(self, run_id: str, msg: Msg) -> None:
+        try:
+            await self._finish(run_id, Outcome("failed", "Agent service shut down during the run"), None)
+            await msg.ack_sync()
+        except Exception:
+            logger.warning("run %s: could not end it at shutdown; another replica will", run_id, exc_info=True)
 
     async def _drive(
         self, run: runs.Run, writer: FrameWriter, stop: asyncio.Event, aborted: asyncio.Event, reason: list[str]
@@ -229,10 +235,7 @@ class RunWorker:
         finally:
             for task in (stopping, aborting):
                 task.cancel()
-            if not loop.done():
-                loop.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await loop
+            await cancel_until_done(loop)
         if loop in done and not loop.cancelled():
             return _outcome_of(loop)
         if stop.is_set():
@@ -281,6 +284,21 @@ class RunWorker:
                 await msg.in_progress()
             except Exception:
                 logger.warning("heartbeat for a run failed", exc_info=True)
+
+
+async def cancel_until_done(task: asyncio.Task[Any], *, attempts: int = 40) -> None:
+    """Cancel ``task`` and wait for it, cancelling again if it swallowed the cancellation.
+
+    nats-py's ``flush()`` catches ``CancelledError``: a task cancelled while flushing goes
+    on as if nothing happened, and a plain ``await task`` would wait for it forever.
+    """
+    for _ in range(attempts):
+        if task.done():
+            break
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.25)
+    if task.done() and not task.cancelled():
+        task.exception()  # retrieved: a crash at shutdown was already logged where it happened
 
 
 def _outcome_of(task: asyncio.Task[Outcome]) -> Outcome:
