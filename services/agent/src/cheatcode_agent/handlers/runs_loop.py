@@ -116,7 +116,8 @@ class AgentLoop:
             shown: Any = output if truncated else result.output
             await self.writer.tool_result(call.name, shown, result.success, call.id, tool_message_id)
             if self.deps.toolbox.terminates(call.name) and ending is None:
-                ending = Outcome("completed", str(call.arguments.get("message") or call.arguments.get("text") or ""))
+                said = call.arguments.get("message") or call.arguments.get("text")
+                ending = Outcome("completed", str(said or "Task completed successfully"))
         return ending
 
     async def _append(self, kind: str, content: str, message_id: str, metadata: dict[str, Any]) -> None:
