@@ -155,3 +155,29 @@ async def test_a_client_that_disconnects_releases_the_feed(
             break
         await asyncio.sleep(0.02)
     assert run_id not in hub._feeds
+
+
+async def test_the_follower_recreates_its_consumer_and_loses_nothing(
+    base_url: str, nats_client: Client, hub: RunStreamHub
+) -> None:
+    from cheatcode_api.streaming.follower import OrderedFollower
+
+    follower = hub._follower
+    assert isinstance(follower, OrderedFollower)
+    run_id = new_run()
+    js = nats_client.jetstream()
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as http,
+        http.stream("GET", f"/runs/{run_id}/stream") as response,
+    ):
+        reader = SseReader(response)
+        sent = [await publish(js, run_id, content_frame(1, "before"))]
+        assert (await reader.next()) is not None
+        resets = follower.resets
+        assert follower._consumer is not None
+        await js.delete_consumer("RUN_OUTPUT", follower._consumer)  # as if the server lost it
+        sent += [await publish(js, run_id, content_frame(i, f"after {i}")) for i in range(2, 6)]
+        sent.append(await publish(js, run_id, status_frame(6, "completed")))
+        events = [e for e in await reader.until_closed(timeout=20) if e.id is not None]
+    assert [e.id for e in events] == sent[1:]
+    assert follower.resets == resets + 1

@@ -1,7 +1,7 @@
 """Process-wide fan-out: one JetStream follower for all runs, a feed per run with local clients.
 
-One ordered consumer on ``cc.run.>`` (started at the stream's end) delivers every frame
-in stream order; frames of runs without local clients are dropped after a dict lookup.
+One ordered consumer on ``cc.run.>`` (started at the stream's end; see follower.py)
+delivers every frame in stream order; frames of runs without local clients are dropped after a dict lookup.
 So a process uses one consumer however many streams it serves (nats-server 2.15 caps a
 stream at 1,000 consumers by default), pays no per-run consumer set-up, and has no
 per-run background tasks. The cost: every API replica reads all run output, which is
@@ -22,8 +22,17 @@ from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from cheatcode_api.streaming.client import SseClient
+from cheatcode_api.streaming.connection import StreamingNatsClient
 from cheatcode_api.streaming.feed import RunFeed
-from cheatcode_api.streaming.frames import PING, encode_event, encode_frame, is_terminal, stream_sequence
+from cheatcode_api.streaming.follower import OrderedFollower
+from cheatcode_api.streaming.frames import (
+    PING,
+    encode_event,
+    encode_frame,
+    is_terminal,
+    is_terminal_raw,
+    stream_sequence,
+)
 from cheatcode_api.streaming.replay import Frame, last_frame, read_frames
 from cheatcode_contracts.streams import RUN_OUTPUT
 from cheatcode_contracts.subjects import RUN_OUTPUT_PREFIX, run_output_subject
@@ -64,14 +73,21 @@ class RunStreamHub:
         js = self._nc.jetstream()
         info = await js.stream_info(RUN_OUTPUT.name)
         self.position = info.state.last_seq
-        self._follower = await js.subscribe(
-            f"{RUN_OUTPUT_PREFIX}.>",
-            stream=RUN_OUTPUT.name,
-            cb=self._on_msg,
-            ordered_consumer=True,
-            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-            config=ConsumerConfig(opt_start_seq=self.position + 1),
-        )
+        if isinstance(self._nc, StreamingNatsClient):
+            follower = OrderedFollower(
+                self._nc, RUN_OUTPUT.name, f"{RUN_OUTPUT_PREFIX}.>", self.position + 1, self._on_frame
+            )
+            await follower.start()
+            self._follower = follower
+        else:  # any nats-py client: its ordered consumer (more CPU per frame)
+            self._follower = await js.subscribe(
+                f"{RUN_OUTPUT_PREFIX}.>",
+                stream=RUN_OUTPUT.name,
+                cb=self._on_msg,
+                ordered_consumer=True,
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                config=ConsumerConfig(opt_start_seq=self.position + 1),
+            )
         self._heartbeat = asyncio.get_running_loop().create_task(self._beat(), name="sse-heartbeat")
 
     async def close(self) -> None:
@@ -85,11 +101,19 @@ class RunStreamHub:
                 client.close()
         self._feeds = {}
         follower, self._follower = self._follower, None
-        if follower is not None:
-            with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):
+            if isinstance(follower, OrderedFollower):
+                await follower.stop()
+            elif follower is not None:
                 await follower.unsubscribe()
         if self._owns_connection:
             await self._nc.drain()
+
+    def _on_frame(self, subject: bytes, seq: int, data: bytes, headers: bytes | None) -> None:
+        self.position = seq
+        feed = self._feeds.get(subject[_RUN_ID_AT:].decode())
+        if feed is not None:
+            feed.deliver((seq, encode_frame(seq, data), is_terminal_raw(headers, data)))
 
     async def _on_msg(self, msg: Msg) -> None:
         seq = stream_sequence(msg.reply)[0]

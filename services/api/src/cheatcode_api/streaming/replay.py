@@ -67,7 +67,7 @@ async def _read_raw(nc: StreamingNatsClient, subject: str, after_seq: int, up_to
     done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
     expected = [1]  # next consumer sequence
 
-    def on_delivery(reply: bytes, data: bytes, headers: bytes | None) -> None:
+    def on_delivery(_subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> None:
         if done.done():
             return
         tokens = reply.split(b".") if reply else []
