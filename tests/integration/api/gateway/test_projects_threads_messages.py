@@ -80,7 +80,17 @@ async def test_non_uuid_ids_are_not_found(api: httpx.AsyncClient, bad_id: str) -
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"name": ""}, {"name": "   "}, {"name": "x" * 256}, {"name": 5}, {"name": "ok", "description": 3}, []],
+    [
+        {},
+        {"name": ""},
+        {"name": "   "},
+        {"name": "x" * 256},
+        {"name": 5},
+        {"name": "ok", "description": 3},
+        [],
+        {"name": "a\u0000b"},  # PostgreSQL cannot store NUL: refused here, not stuck in a projection
+        {"name": "ok", "description": "\u0000"},
+    ],
 )
 async def test_bad_project_bodies_are_422(api: httpx.AsyncClient, body: object) -> None:
     response = await api.post("/api/projects", json=body, headers=ALICE)
@@ -165,6 +175,8 @@ async def test_messages_of_another_users_thread_are_not_found(api: httpx.AsyncCl
         {"content": None},
         {"content": "x" * (256 * 1024 + 1)},
         {"content": "x", "is_llm_message": False},
+        {"content": {"text": "a\u0000b"}},
+        {"content": "x", "metadata": {"k": "\u0000"}},
     ],
 )
 async def test_only_user_messages_with_content_are_accepted(api: httpx.AsyncClient, body: object) -> None:

@@ -47,3 +47,17 @@ def test_values_are_the_fields_in_declaration_order_without_copies() -> None:
     row = thread_row(event)
     assert values(row) == astuple(row)
     assert values(row)[4] is row.metadata
+
+
+def test_nul_characters_never_reach_postgres() -> None:
+    from cheatcode_api.domain.text import contains_nul, strip_nul
+
+    event = MessageAdded(
+        thread_id="t", message_id="m", type="user", is_llm_message=True, content={"a\x00": ["b\x00c", 1, None]},
+        metadata={"k": "v\x00"}, occurred_at=AT,
+    )  # fmt: skip
+    row = message_row(event, 1)
+    assert row.content == {"a": ["bc", 1, None]} and row.metadata == {"k": "v"}
+    assert not contains_nul(row.content) and contains_nul(event.content)
+    assert strip_nul("plain") == "plain"
+    assert project_row(ProjectCreated(project_id="p", user_id="u", name="a\x00b", occurred_at=AT)).name == "ab"

@@ -12,7 +12,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
-from cheatcode_api.adapters.postgres import checkpoints
+from cheatcode_api.adapters.postgres import checkpoints, failures
 from cheatcode_api.adapters.postgres.runner import RUNNER_LOCK_KEY, ProjectionRunner
 from cheatcode_api.domain.health import ComponentHealth, Status, lag_status
 from cheatcode_api.ports.health import HealthProbe
@@ -147,12 +147,15 @@ class ProjectionLagProbe(HealthProbe):
             last = (await self._js.stream_info(EVENTS.name)).state.last_seq
             known = await checkpoints.read_all(self._pool)
             applier = await self._pool.fetchval(APPLIER_HOLDS_LOCK, RUNNER_LOCK_KEY)
+            skipped = await failures.count(self._pool)
         except Exception as error:
             return _health(self.name, Status.CRITICAL, f"cannot measure lag: {error!r}")
         lags = {name: last - known.get(name, 0) for name in self._names}
         worst = max(lags.values(), key=abs, default=0)
         status = lag_status(worst, warning_above=self._warning_lag)
         message = "read model ahead of the event log" if worst < 0 else f"max lag {worst} events"
+        if skipped and status is Status.HEALTHY:
+            status, message = Status.WARNING, f"{skipped} events could not be applied (see projection_failures)"
         if not applier:  # nobody applies events: every POST would time out waiting for its write
             status, message = Status.CRITICAL, "no replica is applying events to the read models"
         return _health(
@@ -163,5 +166,6 @@ class ProjectionLagProbe(HealthProbe):
             lag=lags,
             checkpoints={name: known.get(name, 0) for name in self._names},
             applier_running=bool(applier),
+            skipped_events=skipped,
             this_replica_applies=self._runner.leading,
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cheatcode_api.domain.text import strip_nul
 from cheatcode_contracts.projects import ProjectCreated
 from cheatcode_contracts.threads import MessageAdded, ThreadCreated
 
@@ -66,8 +67,8 @@ def project_row(event: ProjectCreated) -> ProjectRow:
     return ProjectRow(
         project_id=event.project_id,
         user_id=event.user_id,
-        name=event.name,
-        description=event.description,
+        name=strip_nul(event.name),
+        description=strip_nul(event.description),
         app_type=event.app_type,
         model_name=event.model_name,
         is_public=event.is_public,
@@ -83,7 +84,7 @@ def thread_row(event: ThreadCreated) -> ThreadRow:
         project_id=event.project_id,
         user_id=event.user_id,
         is_public=event.is_public,
-        metadata=dict(event.metadata),
+        metadata=strip_nul(dict(event.metadata)),
         created_at=event.occurred_at,
         updated_at=event.occurred_at,
     )
@@ -96,8 +97,8 @@ def message_row(event: MessageAdded, position: int) -> MessageRow:
         position=position,
         type=event.type,
         is_llm_message=event.is_llm_message,
-        content=event.content,
-        metadata=dict(event.metadata),
+        content=strip_nul(event.content),
+        metadata=strip_nul(dict(event.metadata)),
         agent_run_id=event.agent_run_id,
         created_at=event.occurred_at,
         updated_at=event.occurred_at,

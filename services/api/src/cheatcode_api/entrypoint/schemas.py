@@ -9,8 +9,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from cheatcode_api.domain.rows import MessageRow, ProjectRow, ThreadRow
+from cheatcode_api.domain.text import contains_nul
 
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+def _no_nul(value: Any) -> Any:
+    if contains_nul(value):
+        raise ValueError("text must not contain the NUL character (U+0000)")
+    return value
 
 
 class ProjectCreateIn(BaseModel):
@@ -21,6 +28,8 @@ class ProjectCreateIn(BaseModel):
     @classmethod
     def _none_is_empty(cls, value: str | None) -> str:
         return value or ""
+
+    _text_is_storable = field_validator("name", "description")(_no_nul)
 
 
 class ProjectOut(BaseModel):
@@ -86,6 +95,8 @@ class MessageCreateIn(BaseModel):
     content: str | dict[str, Any] | list[Any]
     type: Literal["user"] = "user"  # users post only their own messages; the agent writes the rest
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _text_is_storable = field_validator("content", "metadata")(_no_nul)
 
     @model_validator(mode="after")
     def _fits_in_one_event(self) -> MessageCreateIn:

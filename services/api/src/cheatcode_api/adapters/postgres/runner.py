@@ -32,6 +32,7 @@ from nats.js.errors import NotFoundError
 
 from cheatcode_api.adapters.postgres import checkpoints
 from cheatcode_api.adapters.postgres.connection import Database
+from cheatcode_api.adapters.postgres.failures import DATA_ERRORS, DECODE_ERRORS, POISON_ERRORS, record_failure
 from cheatcode_api.adapters.postgres.projection import Projection
 from cheatcode_contracts import ContractRegistry
 from cheatcode_contracts.envelope import TYPE_HEADER, decode_event
@@ -163,30 +164,62 @@ class ProjectionRunner:
             raise EventGapError(position)
 
     async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Msg]) -> None:
-        """Apply ``batch`` (in stream order) and advance every checkpoint, in one transaction."""
+        """Apply ``batch`` (in stream order) and advance every checkpoint, in one transaction.
+
+        Fast path: no savepoints. If an event turns out to be poison, the batch is rolled back
+        and applied again with a savepoint around each event, recording what fails.
+        """
+        try:
+            behind, last = await self._apply_in_transaction(conn, batch, careful=False)
+        except POISON_ERRORS as error:
+            log.warning("batch up to %d hit %r; applying it event by event", batch[-1].metadata.sequence.stream, error)
+            behind, last = await self._apply_in_transaction(conn, batch, careful=True)
+        self.position = max(self.position, last)
+        if behind and self._on_advanced is not None:
+            self._on_advanced(behind, last)
+
+    async def _apply_in_transaction(
+        self, conn: asyncpg.Connection, batch: Sequence[Msg], *, careful: bool
+    ) -> tuple[list[str], int]:
         last = batch[-1].metadata.sequence.stream
         async with conn.transaction():
             seen = await checkpoints.lock_for_update(conn, self._names)
             applied = dict(seen)  # also guards against a position delivered twice within the batch
             for msg in batch:
-                await self._apply_one(conn, msg, applied)
+                await self._apply_one(conn, msg, applied, careful=careful)
             behind = [name for name in self._names if seen[name] < last]
             if behind:
                 await checkpoints.advance(conn, behind, last)
                 await conn.execute(
                     "SELECT pg_notify($1, $2)", checkpoints.NOTIFY_CHANNEL, checkpoints.notify_payload(behind, last)
                 )
-        self.position = max(self.position, last)
-        if behind and self._on_advanced is not None:
-            self._on_advanced(behind, last)
+        return behind, last
 
-    async def _apply_one(self, conn: asyncpg.Connection, msg: Msg, applied: dict[str, int]) -> None:
+    async def _apply_one(self, conn: asyncpg.Connection, msg: Msg, applied: dict[str, int], *, careful: bool) -> None:
         position = msg.metadata.sequence.stream
         type_name = (msg.headers or {}).get(TYPE_HEADER)
         targets = [p for p in self._projections if type_name in p.handles and position > applied[p.name]]
         if targets:
-            stored = StoredEvent(msg.subject, position, decode_event(self._registry, msg.headers, msg.data))
+            try:
+                stored = StoredEvent(msg.subject, position, decode_event(self._registry, msg.headers, msg.data))
+            except DECODE_ERRORS as error:
+                if not careful:
+                    raise
+                for projection in targets:
+                    await record_failure(conn, projection.name, position, type_name, msg.subject, error)
+                targets = []
             for projection in targets:
-                await projection.apply(conn, stored)
+                if careful:
+                    await self._apply_guarded(conn, projection, stored)
+                else:
+                    await projection.apply(conn, stored)
         for name in self._names:
             applied[name] = max(applied[name], position)
+
+    async def _apply_guarded(self, conn: asyncpg.Connection, projection: Projection, stored: StoredEvent) -> None:
+        try:
+            async with conn.transaction():  # a savepoint: a failure undoes this event only
+                await projection.apply(conn, stored)
+        except DATA_ERRORS as error:
+            type_name = stored.event.type_name
+            await record_failure(conn, projection.name, stored.position, type_name, stored.subject, error)
