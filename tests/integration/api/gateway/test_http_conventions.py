@@ -143,3 +143,12 @@ async def test_a_post_never_returns_before_the_read_model_has_it(edge: tuple[htt
     await container.waiter.wait_for("projects", (await container.js.stream_info("EVENTS")).state.last_seq)
     names = [p["name"] for p in (await client.get("/api/projects", headers=token("patient"))).json()]
     assert names == ["stuck"]
+
+
+async def test_the_openapi_document_lists_the_routes(edge: tuple[httpx.AsyncClient, Container]) -> None:
+    client, _ = edge
+    document = (await client.get("/api/openapi.json")).json()
+    for path in ("/api/health", "/api/health/deep", "/api/projects", "/api/projects/{project_id}", "/api/threads",
+                 "/api/threads/{thread_id}/messages"):  # fmt: skip
+        assert path in document["paths"], path
+    assert "HTTPBearer" in document["components"]["securitySchemes"]
