@@ -30,13 +30,19 @@ async def lock_for_update(conn: asyncpg.Connection, names: list[str]) -> dict[st
     return {row["name"]: int(row["position"]) for row in rows}
 
 
+# One round trip: a data-modifying CTE runs whether or not the SELECT reads it.
+ADVANCE_AND_NOTIFY = """
+WITH advanced AS (
+    UPDATE projection_checkpoints SET position = $2, updated_at = now()
+    WHERE name = ANY($1::text[]) AND position < $2
+)
+SELECT pg_notify($3, $4)
+"""
+
+
 async def advance(conn: asyncpg.Connection, names: list[str], position: int) -> None:
-    await conn.execute(
-        "UPDATE projection_checkpoints SET position = $2, updated_at = now()"
-        " WHERE name = ANY($1::text[]) AND position < $2",
-        names,
-        position,
-    )
+    """Move the checkpoints forward and tell every replica (delivered when the transaction commits)."""
+    await conn.execute(ADVANCE_AND_NOTIFY, names, position, NOTIFY_CHANNEL, notify_payload(names, position))
 
 
 def notify_payload(names: Iterable[str], position: int) -> str:

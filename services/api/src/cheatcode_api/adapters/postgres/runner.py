@@ -190,9 +190,6 @@ class ProjectionRunner:
             behind = [name for name in self._names if seen[name] < last]
             if behind:
                 await checkpoints.advance(conn, behind, last)
-                await conn.execute(
-                    "SELECT pg_notify($1, $2)", checkpoints.NOTIFY_CHANNEL, checkpoints.notify_payload(behind, last)
-                )
         return behind, last
 
     async def _apply_one(self, conn: asyncpg.Connection, msg: Msg, applied: dict[str, int], *, careful: bool) -> None:
