@@ -20,7 +20,7 @@ from cheatcode_api.entrypoint.deps import ContainerDep, CurrentUser
 from cheatcode_api.entrypoint.routes import dev_server_stream
 from cheatcode_api.entrypoint.routes.ids import uuid_or_404
 from cheatcode_api.handlers import sandboxes as use
-from cheatcode_api.ports.commands import CommandRejectedError
+from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
 from cheatcode_contracts import ErrorCode
 from cheatcode_contracts import sandbox as sb
 
@@ -137,7 +137,11 @@ async def session_status(row: Owned, deps: Deps, session_name: str) -> dict[str,
 @router.get("/sandboxes/{sandbox_id}/preview-url")
 async def preview_url(row: Owned, deps: Deps, request: Request) -> dict[str, Any]:
     port = use.preview_port(row)
-    if not await use.port_open(deps, row, port):
+    try:
+        listening = await use.port_open(deps, row, port)
+    except (CommandRejectedError, CommandBusUnavailableError):
+        return {"preview_url": None, "status": "error"}
+    if not listening:
         return {"preview_url": None, "status": "dev_server_not_running"}
     return {"preview_url": use.preview_url(str(request.base_url), row, port), "status": "available"}
 
