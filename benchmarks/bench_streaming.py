@@ -2,9 +2,10 @@
 
 Prints figures, asserts nothing. Everything runs on loopback as separate processes:
 nats-server, one API process (uvicorn serving the real streaming core: RunStreamHub +
-SseResponse behind a bare route, i.e. without JWT/read-model checks, which only run at
-connect time), this orchestrating process (the publisher, core NATS publishes of real
-frames with the agent's headers into the RUN_OUTPUT stream), and client processes that
+SseResponse, with the API's middleware and error handlers, behind a route without the
+JWT/read-model checks, which only run once per connection), this orchestrating process
+(the publisher: real frames with the agent's headers into the RUN_OUTPUT stream, over a
+raw NATS socket), and client processes (benchmarks/streaming_procs.py) that
 read SSE over raw asyncio sockets. Latency = client receive time - publisher time just
 before the publish, both CLOCK_REALTIME on the same machine.
 

@@ -50,6 +50,8 @@ def run_server(port: int, nats_url: str) -> None:
 
     import uvicorn
 
+    from cheatcode_api.entrypoint.errors import install_error_handlers
+    from cheatcode_api.entrypoint.middleware import install_middleware
     from cheatcode_api.streaming import (
         RunStreamHub,
         SseResponse,
@@ -92,6 +94,9 @@ def run_server(port: int, nats_url: str) -> None:
         print(f"API gc pauses (ms, by generation): {summarise_pauses(pauses)}", file=sys.stderr, flush=True)
 
     app = FastAPI(lifespan=lifespan)
+    # The API's own middleware and error handlers, so each frame pays what it pays in production.
+    install_middleware(app, cors_origins=["http://localhost:3000"], hsts=False)
+    install_error_handlers(app)
 
     @app.get("/api/agent-run/{run_id}/stream")
     async def stream(run_id: str, request: Request, last_event_id: str | None = None) -> Response:
