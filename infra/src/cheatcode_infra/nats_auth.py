@@ -77,8 +77,7 @@ GRANTS: dict[str, Grant] = {
             service_commands_filter("sandbox"),
             service_commands_filter("billing"),
         ),
-        # the run worker listens on each running run's subject for RunStopRequested
-        subscribe=(service_commands_filter("agent"), *_events("run")),
+        subscribe=(service_commands_filter("agent"),),
         kv_buckets=("agent_project_runs",),
         why="owns projects, threads and runs; streams run output; drives the sandbox and meters usage",
     ),

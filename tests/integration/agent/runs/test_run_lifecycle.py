@@ -222,3 +222,24 @@ async def test_a_retried_start_is_idempotent_and_a_reused_run_id_conflicts(
     assert (await (await follow(nats_client, command.run_id)).terminal(within=15))["status"] == "completed"
     requested = [e for e in await events_on(nats_client, run_subject(command.run_id)) if isinstance(e, RunRequested)]
     assert len(requested) == 1
+
+
+async def test_concurrent_starts_on_one_project_leave_exactly_one_run_going(
+    stack: AgentStack, nats_client: Client
+) -> None:
+    await stack.start_agent("agent-a")
+    await stack.start_agent("agent-b")
+    _, thread_id = await new_thread(nats_client, "u1", "[mock:long] race")
+    replies = await asyncio.gather(*(start(nats_client, thread_id, "u1") for _ in range(6)))
+    run_ids = [reply.result["run_id"] for reply in replies]
+    stopped_by_someone = {run for reply in replies for run in reply.result["stopped_run_ids"]}
+    assert len(stopped_by_someone) == 5 and len(set(run_ids) - stopped_by_someone) == 1
+
+    followers = {run_id: await follow(nats_client, run_id) for run_id in run_ids}
+    for run_id in stopped_by_someone:
+        assert (await followers[run_id].terminal(within=10))["status"] == "stopped"
+    (survivor,) = set(run_ids) - stopped_by_someone
+    await followers[survivor].wait_for(lambda f: f["type"] == "content", within=10)
+    assert not any(f["type"] == "status" and f["status"] != "running" for f in followers[survivor].frames)
+    assert (await send_command(nats_client, StopRun(run_id=survivor, user_id="u1"))).ok
+    assert (await followers[survivor].terminal(within=5))["status"] == "stopped"

@@ -7,8 +7,9 @@ the message after ``ack_wait`` to another replica, which finds the run started b
 someone else and marks it failed: no run stays ``running`` forever. Other run events are
 acked at once.
 
-Stop: the worker subscribes to the run's own subject; a ``RunStopRequested`` cancels the
-loop at once and the run ends ``stopped`` (terminal event, then terminal frame).
+Stop: the worker follows the run's own subject (an ordered consumer, so only stored events);
+a ``RunStopRequested`` cancels the loop at once and the run ends ``stopped`` (terminal event,
+then terminal frame).
 """
 
 from __future__ import annotations
@@ -191,14 +192,24 @@ class RunWorker:
             elif status_after(event) in TERMINAL_STATUSES:
                 aborted.set()  # someone else ended it (a takeover after a long stall)
 
-        sub = await self._client.subscribe(run_subject(run.run_id), cb=on_event)
+        history = await self._deps.store.load(run_subject(run.run_id))
+        latest = runs.replay(s.event for s in history.events)
+        if latest is not None and latest.stop_requested:
+            reason.append(latest.stop_reason or "Stopped by user")
+            stop.set()
+        # Only *stored* events count: a core subscription would also see publishes the stream
+        # rejected (a stop that lost an optimistic-concurrency race). An ordered consumer from
+        # just after what we loaded misses nothing and sees nothing unrecorded.
+        sub = await self._client.jetstream().subscribe(
+            run_subject(run.run_id),
+            stream=self._settings.stream,
+            ordered_consumer=True,
+            deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
+            config=api.ConsumerConfig(opt_start_seq=history.position + 1),
+            cb=on_event,
+        )
         heartbeat = asyncio.create_task(self._heartbeat(msg))
         try:
-            history = await self._deps.store.load(run_subject(run.run_id))  # a stop sent before we subscribed
-            latest = runs.replay(s.event for s in history.events)
-            if latest is not None and latest.stop_requested:
-                reason.append(latest.stop_reason or "Stopped by user")
-                stop.set()
             writer = await writer_for(self._output, run.run_id)
             outcome = await self._drive(run, writer, stop, aborted, reason)
             if outcome is not None:
