@@ -46,6 +46,11 @@ class SandboxRuntimeConformance:
         outcome = await runtime.run(sandbox_id, "echo hi; pwd", cwd=APP, time_limit=10, limits=LIMITS)
         assert (outcome.output, outcome.exit_code, outcome.timed_out) == (f"hi\n{APP}\n", 0, False)
 
+    async def test_the_apps_node_modules_bin_is_on_the_path(self, runtime: SandboxRuntime) -> None:
+        sandbox_id = await started(runtime)
+        outcome = await runtime.run(sandbox_id, "echo $PATH", cwd=APP, time_limit=10, limits=LIMITS)
+        assert outcome.output.startswith(f"{APP}/node_modules/.bin:")
+
     async def test_exit_codes_come_back(self, runtime: SandboxRuntime) -> None:
         sandbox_id = await started(runtime)
         outcome = await runtime.run(sandbox_id, "exit 7", cwd=APP, time_limit=10, limits=LIMITS)

@@ -166,7 +166,10 @@ class DeleteSandbox(SandboxRequest):
 
 
 class ExecuteCommand(SandboxRequest):
-    """Run ``command`` with ``bash -lc``. Blocking: wait up to ``timeout`` s. Else: start it in a session."""
+    """Run ``command`` with ``bash -c`` (PATH starts with the app's node_modules/.bin).
+
+    Blocking: wait up to ``timeout`` s. Else: start it in a named session and return at once.
+    """
 
     type_name: ClassVar[str] = "sandbox.execute"
 

@@ -133,7 +133,7 @@ def command_argv(
         "--",
         *limits_args(conf, limits),
         "/bin/bash",
-        "-lc",
+        "-c",
         command,
     ]
 

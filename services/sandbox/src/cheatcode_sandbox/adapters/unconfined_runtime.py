@@ -42,7 +42,7 @@ class UnconfinedRuntime(BwrapRuntime):
             raise PathRejectedError(str(error)) from None
         host_cwd = str(box.workspace.joinpath(*parts))
         limit = [] if self._prlimit is None else bwrap_argv.limits_args(self._confinement_for_limits(), limits)
-        return [*limit, "/usr/bin/env", "-C", host_cwd, "/bin/bash", "-lc", command]
+        return [*limit, "/usr/bin/env", "-C", host_cwd, "/bin/bash", "-c", command]
 
     def _confinement_for_limits(self) -> bwrap_argv.Confinement:
         assert self._prlimit is not None
