@@ -76,8 +76,12 @@ class MemoryOutput(RunOutput):
     def __init__(self) -> None:
         self.frames: dict[str, list[dict[str, Any]]] = {}
 
-    async def publish(self, run_id: str, frame: dict[str, Any]) -> None:
-        self.frames.setdefault(run_id, []).append(frame)
+    async def publish(self, run_id: str, frame: dict[str, Any]) -> bool:
+        frames = self.frames.setdefault(run_id, [])
+        if any(f["sequence"] == frame["sequence"] for f in frames):
+            return False  # like JetStream's duplicate Nats-Msg-Id
+        frames.append(frame)
+        return True
 
     async def last_frame(self, run_id: str) -> dict[str, Any] | None:
         frames = self.frames.get(run_id)
@@ -191,3 +195,25 @@ async def test_terminal_frame_is_written_once_after_the_last_frame() -> None:
     frames = output.frames["r9"]
     assert [f["sequence"] for f in frames] == [1, 2]
     assert frames[-1] == {"type": "status", "sequence": 2, "message_id": None, "status": "failed", "message": "boom"}
+
+
+class RacingOutput(MemoryOutput):
+    """Another writer takes the next sequence number just before our first status frame."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raced = False
+
+    async def publish(self, run_id: str, frame: dict[str, Any]) -> bool:
+        if frame["type"] == "status" and not self.raced:
+            self.raced = True
+            await super().publish(run_id, {"type": "content", "sequence": frame["sequence"], "content": "late"})
+        return await super().publish(run_id, frame)
+
+
+async def test_a_terminal_frame_that_lost_its_number_is_written_with_the_next_one() -> None:
+    output = RacingOutput()
+    await FrameWriter(output, "r7").content("first", None)
+    await ensure_terminal_frame(output, Run("r7", "t", "p", "u", "m", "web", None, status="stopped", outcome="bye"))
+    frames = output.frames["r7"]
+    assert [(f["sequence"], f["type"]) for f in frames] == [(1, "content"), (2, "content"), (3, "status")]

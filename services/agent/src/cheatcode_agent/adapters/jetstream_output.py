@@ -17,11 +17,12 @@ class JetStreamRunOutput(RunOutput):
         self._stream = stream
         self._timeout = timeout
 
-    async def publish(self, run_id: str, frame: dict[str, Any]) -> None:
+    async def publish(self, run_id: str, frame: dict[str, Any]) -> bool:
         body, headers = encode_frame(run_id, frame)
-        await self._js.publish(
+        ack = await self._js.publish(
             run_output_subject(run_id), body, timeout=self._timeout, stream=self._stream, headers=headers
         )
+        return not ack.duplicate
 
     async def last_frame(self, run_id: str) -> dict[str, Any] | None:
         try:

@@ -41,8 +41,9 @@ class FrameWriter:
         frame = tool_result_frame(self._next(), tool, result, success, call_id, message_id)
         await self._output.publish(self.run_id, frame)
 
-    async def status(self, status: str, message: str = "") -> None:
-        await self._output.publish(self.run_id, status_frame(self._next(), status, message))
+    async def status(self, status: str, message: str = "") -> bool:
+        """False when the number was taken already (another writer on the same run)."""
+        return await self._output.publish(self.run_id, status_frame(self._next(), status, message))
 
 
 async def writer_for(output: RunOutput, run_id: str) -> FrameWriter:
@@ -51,10 +52,16 @@ async def writer_for(output: RunOutput, run_id: str) -> FrameWriter:
     return FrameWriter(output, run_id, last_sequence=int(last["sequence"]) if last else 0)
 
 
-async def ensure_terminal_frame(output: RunOutput, run: Run) -> None:
-    """After a terminal event, make sure the stream ends with the matching status frame."""
-    last = await output.last_frame(run.run_id)
-    if last is not None and is_terminal_frame(last):
-        return
-    writer = FrameWriter(output, run.run_id, last_sequence=int(last["sequence"]) if last else 0)
-    await writer.status(run.status, run.outcome or "")
+async def ensure_terminal_frame(output: RunOutput, run: Run, *, attempts: int = 5) -> None:
+    """After a terminal event, make sure the stream ends with the matching status frame.
+
+    Another writer (a stalled worker still streaming) may take the same sequence number;
+    JetStream then drops ours as a duplicate id, so look again and take the next one.
+    """
+    for _ in range(attempts):
+        last = await output.last_frame(run.run_id)
+        if last is not None and is_terminal_frame(last):
+            return
+        writer = FrameWriter(output, run.run_id, last_sequence=int(last["sequence"]) if last else 0)
+        if await writer.status(run.status, run.outcome or ""):
+            return

@@ -279,8 +279,7 @@ class RunWorker:
             except ConcurrencyError:
                 continue
             runs.apply(run, event)
-            if writer is not None:
-                await writer.status(run.status, outcome.message)
+            if writer is not None and await writer.status(run.status, outcome.message):
                 return
             break
         final = runs.replay(s.event for s in (await self._deps.store.load(run_subject(run_id))).events)

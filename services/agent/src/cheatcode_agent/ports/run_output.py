@@ -8,8 +8,8 @@ from typing import Any
 
 class RunOutput(ABC):
     @abstractmethod
-    async def publish(self, run_id: str, frame: dict[str, Any]) -> None:
-        """Store one frame (idempotent on ``(run_id, sequence)``)."""
+    async def publish(self, run_id: str, frame: dict[str, Any]) -> bool:
+        """Store one frame; False when a frame with its ``(run_id, sequence)`` was already stored."""
 
     @abstractmethod
     async def last_frame(self, run_id: str) -> dict[str, Any] | None:
