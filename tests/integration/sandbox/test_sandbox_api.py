@@ -209,6 +209,24 @@ async def test_dev_server_session_is_served_through_the_preview_route(api: httpx
     assert "GET /index.html" in status["commands"][0]["logs"]
 
 
+async def test_dev_server_stream_of_an_unknown_session_says_stopped(api: httpx.AsyncClient) -> None:
+    _, sandbox_id = await new_sandbox(api)
+    stream = await api.get(f"/api/sandboxes/{sandbox_id}/dev-server/stream?session_name=nope", headers=ALICE)
+    assert stream.headers["content-type"].startswith("text/event-stream")
+    frames = [json.loads(line[6:]) for line in stream.text.splitlines() if line.startswith("data: ")]
+    assert frames == [
+        {"type": "status", "status": "checking"},
+        {"type": "status", "status": "stopped", "message": "Session not found"},
+        {"type": "done"},
+    ]
+
+
+async def test_expo_url_of_a_web_project_is_not_mobile(api: httpx.AsyncClient) -> None:
+    _, sandbox_id = await new_sandbox(api)
+    body = (await api.get(f"/api/sandboxes/{sandbox_id}/expo-url", headers=ALICE)).json()
+    assert (body["expo_url"], body["status"]) == (None, "not_mobile_project")
+
+
 async def test_delete_sandbox_then_it_is_gone(api: httpx.AsyncClient) -> None:
     _, sandbox_id = await new_sandbox(api)
     deleted = await api.delete(f"/api/sandboxes/{sandbox_id}", headers=ALICE)
