@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from cheatcode_sandbox.ports.runtime import (
 )
 
 logger = logging.getLogger("cheatcode.sandbox.runtime")
+ARCHIVE_TTL_SECONDS = 3600
 QUOTA_NOTE = "\n[killed: the workspace is over its disk cap]\n"
 
 
@@ -310,8 +312,17 @@ class BwrapRuntime(SandboxRuntime):
         archive_id = uuid.uuid4().hex
         target = self._archives / f"{archive_id}.zip"
         await asyncio.to_thread(target.parent.mkdir, mode=0o700, parents=True, exist_ok=True)
+        await asyncio.to_thread(self._forget_abandoned_archives)
         size = await asyncio.to_thread(files.zip_to, target, excluded_dirs)
         return archive_id, size
+
+    def _forget_abandoned_archives(self) -> None:
+        """Archives whose reader never fetched the last chunk go after an hour."""
+        cutoff = time.time() - ARCHIVE_TTL_SECONDS
+        for old in self._archives.glob("*.zip"):
+            with contextlib.suppress(OSError):
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
 
     async def read_archive(self, archive_id: str, offset: int, length: int) -> tuple[bytes, int]:
         target = self._archives / f"{archive_id}.zip"
