@@ -32,6 +32,7 @@ class RunSettings(BaseSettings):
     tool_timeout: float = 120.0
     max_tool_output: int = 20_000
     max_tokens: int = 8192
+    max_context_chars: int = 400_000
 
     consumer: str = "agent-runs"
     ack_wait: float = 20.0  # heartbeat timeout: a dead worker's run fails after about this long
@@ -50,4 +51,5 @@ class RunSettings(BaseSettings):
             tool_timeout=self.tool_timeout,
             max_tool_output=self.max_tool_output,
             max_tokens=self.max_tokens,
+            max_context_chars=self.max_context_chars,
         )

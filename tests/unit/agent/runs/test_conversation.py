@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cheatcode_agent.domain.conversation import assistant_content, to_chat, tool_content
+from cheatcode_agent.domain.conversation import ELIDED, assistant_content, fit_to_context, to_chat, tool_content
 from cheatcode_agent.domain.limits import truncate
 from cheatcode_agent.ports.llm import ToolCall
 from cheatcode_contracts.threads import MessageAdded
@@ -49,3 +49,17 @@ def test_truncate_keeps_head_and_tail() -> None:
     assert truncate("short", 10) == ("short", False)
     text, cut = truncate("A" * 100 + "END", 30)
     assert cut and text.startswith("A" * 20) and text.endswith("END") and "truncated" in text
+
+
+def test_oldest_tool_output_is_elided_first_to_fit_the_context() -> None:
+    chat = [
+        {"role": "system", "content": "s" * 50},
+        {"role": "user", "content": "u" * 50},
+        {"role": "tool", "tool_call_id": "a", "content": "A" * 1000},
+        {"role": "tool", "tool_call_id": "b", "content": "B" * 1000},
+        {"role": "tool", "tool_call_id": "c", "content": "C" * 1000},
+    ]
+    fitted = fit_to_context(chat, 2200)
+    assert [m["content"][:1] for m in fitted] == ["s", "u", "[", "B", "C"]
+    assert fitted[2] == {"role": "tool", "tool_call_id": "a", "content": ELIDED}
+    assert fit_to_context(chat, 10_000) == chat and chat[2]["content"] == "A" * 1000

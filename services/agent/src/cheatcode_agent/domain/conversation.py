@@ -67,3 +67,24 @@ def _drop_dangling_tool_calls(chat: list[dict[str, Any]]) -> list[dict[str, Any]
             )
         cleaned.append(message)
     return cleaned
+
+
+ELIDED = "[older tool output elided to fit the context window]"
+
+
+def fit_to_context(chat: list[dict[str, Any]], max_chars: int) -> list[dict[str, Any]]:
+    """Elide the oldest tool outputs until the chat is about ``max_chars`` long.
+
+    Tool output is the bulk of a long run and the least useful once acted upon; the
+    messages themselves stay, so every tool call keeps its answer.
+    """
+    total = sum(len(str(message.get("content") or "")) for message in chat)
+    fitted = list(chat)
+    for index, message in enumerate(fitted):
+        if total <= max_chars:
+            break
+        content = str(message.get("content") or "")
+        if message["role"] == "tool" and len(content) > len(ELIDED):
+            fitted[index] = {**message, "content": ELIDED}
+            total -= len(content) - len(ELIDED)
+    return fitted

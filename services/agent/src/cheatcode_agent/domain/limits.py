@@ -12,6 +12,7 @@ class RunLimits:
     tool_timeout: float = 120.0  # seconds for one tool call (sandbox round trip included)
     max_tool_output: int = 20_000  # characters of a tool result kept for the model and the stream
     max_tokens: int | None = 8192  # per LLM call (the original's default for unknown models)
+    max_context_chars: int = 400_000  # about 100k tokens; older tool output is elided past it
 
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:

@@ -87,7 +87,8 @@ class AgentLoop:
         thread = threads.replay((s.position, s.event) for s in stored.events)
         if thread is None:
             raise RunAborted(f"thread {self.run.thread_id} not found")
-        return conversation.to_chat(event for _, event in thread.messages.values() if isinstance(event, MessageAdded))
+        chat = conversation.to_chat(e for _, e in thread.messages.values() if isinstance(e, MessageAdded))
+        return conversation.fit_to_context(chat, self.deps.limits.max_context_chars)
 
     async def _ask_model(self, chat: list[dict[str, Any]]) -> tuple[Completion, str]:
         message_id = new_id()
