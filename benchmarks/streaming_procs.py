@@ -73,7 +73,7 @@ def run_server(port: int, nats_url: str) -> None:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         nc = await connect_streaming(NatsSettings(url=nats_url), name="bench-api")
-        settings = StreamingSettings(window_frames=WINDOW)
+        settings = StreamingSettings(window_frames=WINDOW, raw_follower=os.environ.get("BENCH_FOLLOWER") != "nats")
         state["hub"] = hub = RunStreamHub(nc, settings, owns_connection=True)
         await hub.start()
         setting = os.environ.get("BENCH_GC", "1")

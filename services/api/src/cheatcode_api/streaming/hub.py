@@ -49,6 +49,7 @@ class StreamingSettings:
     window_frames: int = 128
     max_client_buffer_bytes: int = 8 * 1024 * 1024  # a client that stops reading is dropped past this
     ended_grace_seconds: float = 2.0  # an ended run's stream without a terminal frame closes after this
+    raw_follower: bool = True  # False: nats-py's ordered consumer (more CPU per frame)
 
 
 class RunStreamHub:
@@ -73,7 +74,7 @@ class RunStreamHub:
         js = self._nc.jetstream()
         info = await js.stream_info(RUN_OUTPUT.name)
         self.position = info.state.last_seq
-        if isinstance(self._nc, StreamingNatsClient):
+        if isinstance(self._nc, StreamingNatsClient) and self.settings.raw_follower:
             follower = OrderedFollower(
                 self._nc, RUN_OUTPUT.name, f"{RUN_OUTPUT_PREFIX}.>", self.position + 1, self._on_frame
             )
