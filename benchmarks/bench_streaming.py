@@ -14,6 +14,7 @@ before the publish, both CLOCK_REALTIME on the same machine.
     BENCH_GC=0 ...                                            # API without gc tuning
     BENCH_GC=10000,20,100 ...                                 # other collector thresholds
     BENCH_WINDOW=1024 ...                                     # frames kept in memory per live run
+    BENCH_FOLLOWER=nats ...                                   # nats-py's ordered consumer as the follower
 """
 
 from __future__ import annotations
