@@ -16,6 +16,7 @@ import pytest
 
 from cheatcode_sandbox.ports.runtime import (
     Limits,
+    PathExistsError,
     PathNotFoundError,
     PathRejectedError,
     SandboxNotRunningError,
@@ -157,6 +158,27 @@ class SandboxRuntimeConformance:
         await runtime.delete_path(sandbox_id, "src")
         with pytest.raises(PathNotFoundError):
             await runtime.read_file(sandbox_id, "src/data.bin", 0, 10)
+
+    async def test_write_modes_and_permissions(self, runtime: SandboxRuntime) -> None:
+        sandbox_id = await started(runtime)
+        await runtime.write_file(sandbox_id, "new.sh", b"echo run", append=False, mode="create", permissions=0o755)
+        with pytest.raises(PathExistsError):
+            await runtime.write_file(sandbox_id, "new.sh", b"again", append=False, mode="create")
+        with pytest.raises(PathNotFoundError):
+            await runtime.write_file(sandbox_id, "missing.txt", b"x", append=False, mode="rewrite")
+        assert await runtime.write_file(sandbox_id, "new.sh", b"echo ran", append=False, mode="rewrite") == 8
+        outcome = await runtime.run(sandbox_id, "./new.sh", cwd=APP, time_limit=10, limits=LIMITS)
+        assert outcome.output == "ran\n"
+
+    async def test_a_planted_fifo_does_not_hang_file_operations(self, runtime: SandboxRuntime) -> None:
+        sandbox_id = await started(runtime)
+        await runtime.run(sandbox_id, "mkfifo trap", cwd=APP, time_limit=10, limits=LIMITS)
+        for operation in (
+            runtime.write_file(sandbox_id, "trap", b"x", append=False),
+            runtime.read_file(sandbox_id, "trap", 0, 10),
+        ):
+            with pytest.raises((PathRejectedError, PathNotFoundError)):
+                await asyncio.wait_for(operation, 5)
 
     @pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/passwd", "/workspace/../etc/passwd", "a/../../x"])
     async def test_paths_outside_the_workspace_are_rejected(self, runtime: SandboxRuntime, path: str) -> None:

@@ -134,6 +134,16 @@ async def test_files_round_trip_in_chunks(service: SandboxService, nats_client: 
     assert gone.error is not None and gone.error.code == ErrorCode.NOT_FOUND
 
 
+async def test_create_mode_conflicts_on_an_existing_file(service: SandboxService, nats_client: Client) -> None:
+    info = await ensured(nats_client)
+    content = sb.b64encode(b"x")
+    await ask(nats_client, sb.WriteFile(sandbox_id=info.sandbox_id, path="a.txt", content_b64=content, mode="create"))
+    again = await send_command(
+        nats_client, sb.WriteFile(sandbox_id=info.sandbox_id, path="a.txt", content_b64=content, mode="create")
+    )
+    assert again.error is not None and again.error.code == ErrorCode.CONFLICT
+
+
 async def test_escaping_paths_are_invalid(service: SandboxService, nats_client: Client) -> None:
     info = await ensured(nats_client)
     await ask(nats_client, sb.ExecuteCommand(sandbox_id=info.sandbox_id, command="ln -s /etc/passwd pw"))
@@ -178,6 +188,8 @@ async def test_session_serves_http_through_the_preview_gateway(service: SandboxS
     status = await ask(nats_client, sb.GetSessionStatus(sandbox_id=sid, session_name="dev"))
     assert status.total_commands == 1 and status.commands[0].running
     assert "GET /hello.txt" in status.commands[0].logs
+    listed = await ask(nats_client, sb.ListSessions(sandbox_id=sid))
+    assert [(s.session_name, s.total_commands) for s in listed.sessions] == [("dev", 1)]
     killed = await ask(nats_client, sb.KillSession(sandbox_id=sid, session_name="dev"))
     assert killed.killed == 1
     after = await ask(nats_client, sb.GetSessionStatus(sandbox_id=sid, session_name="dev"))

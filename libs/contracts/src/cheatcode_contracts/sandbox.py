@@ -50,6 +50,7 @@ MAX_TIMEOUT_SECONDS = 3600
 
 AppType = Literal["web", "mobile"]
 SandboxStatus = Literal["creating", "running", "stopped", "deleted", "failed"]
+WriteMode = Literal["write", "create", "rewrite"]
 
 _NAMESPACE = uuid.UUID("6f1c1e0a-5d2b-4c55-9a53-3c1f4b0d9e11")
 
@@ -186,6 +187,12 @@ class GetSessionStatus(SandboxRequest):
     session_name: str = Field(min_length=1, max_length=128)
 
 
+class ListSessions(SandboxRequest):
+    """Every session of the sandbox on its host, with its commands (the agent's ``list_commands``)."""
+
+    type_name: ClassVar[str] = "sandbox.list_sessions"
+
+
 class KillSession(SandboxRequest):
     """Terminate every running command of a session (the agent's ``terminate_command``)."""
 
@@ -195,13 +202,19 @@ class KillSession(SandboxRequest):
 
 
 class WriteFile(SandboxRequest):
-    """Create or replace a file (parents created); ``append`` adds a further chunk."""
+    """Write a file (parents created); ``append`` adds a further chunk to it.
+
+    ``mode``: ``write`` creates or replaces; ``create`` fails with ``conflict`` if the file exists;
+    ``rewrite`` fails with ``not_found`` if it does not. ``permissions`` is octal (``"644"``).
+    """
 
     type_name: ClassVar[str] = "sandbox.write_file"
 
     path: str = Field(min_length=1, max_length=4096)
     content_b64: str = Field(max_length=(MAX_CHUNK_BYTES * 4) // 3 + 4)
     append: bool = False
+    mode: WriteMode = "write"
+    permissions: str | None = Field(default=None, pattern=r"^[0-7]{3,4}$")
 
 
 class ReadFile(SandboxRequest):
@@ -305,6 +318,10 @@ class SessionStatus(_Reply):
     total_commands: int
 
 
+class SessionList(_Reply):
+    sessions: list[SessionStatus]
+
+
 class KillSessionResult(_Reply):
     session_name: str
     killed: int
@@ -368,6 +385,7 @@ REPLIES: dict[type[Command], type[BaseModel]] = {
     DeleteSandbox: SandboxDeletedResult,
     ExecuteCommand: ExecuteResult,
     GetSessionStatus: SessionStatus,
+    ListSessions: SessionList,
     KillSession: KillSessionResult,
     WriteFile: FileWritten,
     ReadFile: FileChunk,

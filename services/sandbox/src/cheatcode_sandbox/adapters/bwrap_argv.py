@@ -146,10 +146,11 @@ def holder_argv(conf: Confinement, *, uid: int, workspace: Path, etc_dir: Path) 
         "--info-fd",
         "{INFO_FD}",
         "--",
-        # bwrap runs this only once the namespace is set up (lo up): "ready" means usable.
+        # bwrap runs this only once the namespace is set up (lo up): "ready" means usable. It
+        # then waits for its stdin to close, so ending it never depends on signals reaching it.
         "/bin/sh",
         "-c",
-        "echo ready; exec sleep 30",
+        "echo ready; read line",
     ]
 
 

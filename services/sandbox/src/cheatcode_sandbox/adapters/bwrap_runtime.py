@@ -285,9 +285,18 @@ class BwrapRuntime(SandboxRuntime):
         except InvalidPathError as error:
             raise PathRejectedError(str(error)) from None
 
-    async def write_file(self, sandbox_id: str, path: str, data: bytes, *, append: bool) -> int:
+    async def write_file(
+        self,
+        sandbox_id: str,
+        path: str,
+        data: bytes,
+        *,
+        append: bool,
+        mode: str = "write",
+        permissions: int | None = None,
+    ) -> int:
         files, parts = self._files(sandbox_id), self._parts(sandbox_id, path)
-        return await asyncio.to_thread(files.write, parts, data, append=append)
+        return await asyncio.to_thread(files.write, parts, data, append=append, mode=mode, permissions=permissions)
 
     async def read_file(self, sandbox_id: str, path: str, offset: int, length: int) -> tuple[bytes, int]:
         files, parts = self._files(sandbox_id), self._parts(sandbox_id, path)

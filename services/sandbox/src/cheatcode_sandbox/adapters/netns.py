@@ -19,6 +19,7 @@ import socket
 from collections.abc import Sequence
 
 CLONE_NEWNET = 0x40000000
+HOLDER_TIME_LIMIT = 10.0
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -31,14 +32,14 @@ def _setns(fd: int) -> None:
 async def create_namespace(holder_argv: Sequence[str]) -> int:
     """Start ``holder_argv`` (a bwrap with ``--info-fd {INFO_FD}`` printing "ready"), keep an fd of its netns.
 
-    The holder exits at once; the open fd keeps the namespace alive for as long as we need it.
+    The holder ends as soon as its stdin closes; the open fd keeps the namespace alive.
     """
     read_end, write_end = os.pipe()
     argv = [part.replace("{INFO_FD}", str(write_end)) for part in holder_argv]
     try:
         process = await asyncio.create_subprocess_exec(
             *argv,
-            stdin=asyncio.subprocess.DEVNULL,
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             pass_fds=(write_end,),
@@ -47,20 +48,36 @@ async def create_namespace(holder_argv: Sequence[str]) -> int:
     finally:
         os.close(write_end)
     try:
-        raw = await asyncio.to_thread(_read_all, read_end)
-        if not raw:
-            stderr = await process.stderr.read() if process.stderr else b""
-            raise OSError(f"sandbox namespace holder failed: {stderr.decode(errors='replace').strip()}")
-        child = int(json.loads(raw)["child-pid"])
+        raw = await asyncio.wait_for(asyncio.to_thread(_read_all, read_end), HOLDER_TIME_LIMIT)
         assert process.stdout is not None
-        if await asyncio.wait_for(process.stdout.readline(), 10) != b"ready\n":
-            raise OSError("sandbox namespace holder did not become ready")
+        ready = await asyncio.wait_for(process.stdout.readline(), HOLDER_TIME_LIMIT) if raw else b""
+        if ready != b"ready\n":
+            raise OSError(f"sandbox namespace holder failed: {await _stderr(process)}")
+        child = int(json.loads(raw)["child-pid"])
         return os.open(f"/proc/{child}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     finally:
-        # The whole group: the holder's children keep its stderr pipe open, and wait() needs it closed.
+        await _finish(process)
+
+
+async def _stderr(process: asyncio.subprocess.Process) -> str:
+    if process.stderr is None:
+        return ""
+    with contextlib.suppress(TimeoutError):
+        return (await asyncio.wait_for(process.stderr.read(4096), 2)).decode(errors="replace").strip()
+    return "no error output"
+
+
+async def _finish(process: asyncio.subprocess.Process) -> None:
+    """End the holder and reap it. wait() also waits for its pipes, held by every process inside."""
+    if process.stdin is not None:
+        process.stdin.close()  # EOF ends the holder's ``read``: everything inside exits by itself
+    try:
+        await asyncio.wait_for(process.wait(), HOLDER_TIME_LIMIT)
+    except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        await process.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), HOLDER_TIME_LIMIT)
 
 
 def _read_all(fd: int) -> bytes:

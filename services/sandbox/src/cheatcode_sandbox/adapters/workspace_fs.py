@@ -19,9 +19,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cheatcode_sandbox.ports.runtime import DirEntry, PathNotFoundError, PathRejectedError, QuotaExceededError
+from cheatcode_sandbox.ports.runtime import (
+    DirEntry,
+    PathExistsError,
+    PathNotFoundError,
+    PathRejectedError,
+    QuotaExceededError,
+)
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+WRITE_FLAGS = {
+    "write": os.O_CREAT | os.O_TRUNC,
+    "create": os.O_CREAT | os.O_EXCL,
+    "rewrite": os.O_TRUNC,
+    "append": os.O_CREAT | os.O_APPEND,
+}
 _SANDBOX_ROOT = "/workspace"
 
 
@@ -83,6 +95,8 @@ class WorkspaceFiles:
         shown = "/".join((_SANDBOX_ROOT, *parts))
         if error.errno in (errno.ENOENT, errno.ENOTDIR):
             return PathNotFoundError(f"no such file or directory: {shown}")
+        if error.errno == errno.EEXIST:
+            return PathExistsError(f"already exists: {shown}")
         if error.errno == errno.ELOOP:
             return PathRejectedError(f"symlink refused: {shown}")
         if error.errno in (errno.EISDIR,):
@@ -116,15 +130,20 @@ class WorkspaceFiles:
         with self._dir(parts, create=True):
             pass
 
-    def write(self, parts: tuple[str, ...], data: bytes, *, append: bool) -> int:
+    def write(
+        self, parts: tuple[str, ...], data: bytes, *, append: bool, mode: str = "write", permissions: int | None = None
+    ) -> int:
         if self.usage() + len(data) > self.disk_cap_bytes:
             raise QuotaExceededError("workspace disk cap reached")
-        mode = os.O_APPEND if append else os.O_TRUNC
-        fd = self._open_file(parts, os.O_WRONLY | os.O_CREAT | mode, create_parents=True)
+        # O_NONBLOCK: a FIFO planted by the sandbox must fail, not block this thread forever.
+        flags = os.O_WRONLY | os.O_NONBLOCK | WRITE_FLAGS["append" if append else mode]
+        fd = self._open_file(parts, flags, create_parents=mode != "rewrite")
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise PathRejectedError("not a regular file")
             os.fchown(fd, self.uid, self.uid)
+            if permissions is not None:
+                os.fchmod(fd, permissions)
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]

@@ -29,6 +29,9 @@ class Sessions:
     def get(self, sandbox_id: str, session_name: str) -> list[SandboxProcess] | None:
         return self._by_sandbox.get(sandbox_id, {}).get(session_name)
 
+    def all(self, sandbox_id: str) -> dict[str, list[SandboxProcess]]:
+        return dict(self._by_sandbox.get(sandbox_id, {}))
+
     def drop(self, sandbox_id: str) -> list[SandboxProcess]:
         sessions = self._by_sandbox.pop(sandbox_id, {})
         return [process for commands in sessions.values() for process in commands]

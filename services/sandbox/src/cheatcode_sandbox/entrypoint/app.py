@@ -44,6 +44,7 @@ ANYWHERE: dict[type[Command], Handler] = {
 ON_HOST: dict[type[Command], Handler] = {
     contracts.ExecuteCommand: commands.execute,
     contracts.GetSessionStatus: commands.session_status,
+    contracts.ListSessions: commands.list_sessions,
     contracts.KillSession: commands.kill_session,
     contracts.GetPreviewTarget: preview.preview_target,
     contracts.DeleteSandbox: lifecycle.delete_sandbox,

@@ -12,6 +12,8 @@ from cheatcode_contracts.sandbox import (
     GetSessionStatus,
     KillSession,
     KillSessionResult,
+    ListSessions,
+    SessionList,
     app_dir,
     reply_result,
 )
@@ -53,6 +55,12 @@ async def session_status(command: GetSessionStatus, deps: SandboxDeps) -> Comman
     if commands is None:
         raise NotFound(f"Session not found: {command.session_name}")
     return CommandReply.success(0, **reply_result(sessions.status(command.session_name, commands)))
+
+
+async def list_sessions(command: ListSessions, deps: SandboxDeps) -> CommandReply:
+    await placement.local_state(deps, command.sandbox_id, command.command_id)
+    found = [sessions.status(name, processes) for name, processes in deps.sessions.all(command.sandbox_id).items()]
+    return CommandReply.success(0, **reply_result(SessionList(sessions=found)))
 
 
 async def kill_session(command: KillSession, deps: SandboxDeps) -> CommandReply:

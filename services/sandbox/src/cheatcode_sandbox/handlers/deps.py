@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from cheatcode_runtime.eventstore import EventStore
-from cheatcode_runtime.service import Invalid, Late, NotFound, Unavailable
+from cheatcode_runtime.service import Conflict, Invalid, Late, NotFound, Unavailable
 from cheatcode_sandbox.domain.sandbox import Sandbox
 from cheatcode_sandbox.domain.sessions import Sessions
 from cheatcode_sandbox.ports.hosts import HostDirectory
 from cheatcode_sandbox.ports.runtime import (
     Limits,
+    PathExistsError,
     PathNotFoundError,
     PathRejectedError,
     QuotaExceededError,
@@ -45,6 +46,8 @@ def runtime_errors() -> Iterator[None]:
         raise Invalid(str(error)) from None
     except PathNotFoundError as error:
         raise NotFound(str(error)) from None
+    except PathExistsError as error:
+        raise Conflict(str(error)) from None
     except QuotaExceededError as error:
         raise Invalid(str(error)) from None
     except (SandboxUnavailableError, SandboxNotRunningError) as error:

@@ -49,7 +49,14 @@ async def write_file(command: WriteFile, deps: SandboxDeps) -> CommandReply:
     except ValueError:
         raise Invalid("content_b64 is not valid base64") from None
     with runtime_errors():
-        size = await deps.runtime.write_file(command.sandbox_id, path, data, append=command.append)
+        size = await deps.runtime.write_file(
+            command.sandbox_id,
+            path,
+            data,
+            append=command.append,
+            mode=command.mode,
+            permissions=int(command.permissions, 8) if command.permissions else None,
+        )
     return CommandReply.success(0, **reply_result(FileWritten(path=path, size=size)))
 
 

@@ -34,6 +34,10 @@ class PathNotFoundError(SandboxRuntimeError):
     pass
 
 
+class PathExistsError(SandboxRuntimeError):
+    pass
+
+
 class QuotaExceededError(SandboxRuntimeError):
     """The workspace is over its disk cap, or a single write is larger than allowed."""
 
@@ -132,8 +136,21 @@ class SandboxRuntime(ABC):
     # Files. Paths are sandbox paths; anything outside the workspace raises PathRejectedError.
 
     @abstractmethod
-    async def write_file(self, sandbox_id: str, path: str, data: bytes, *, append: bool) -> int:
-        """Write (or append) ``data``; returns the file's new size."""
+    async def write_file(
+        self,
+        sandbox_id: str,
+        path: str,
+        data: bytes,
+        *,
+        append: bool,
+        mode: str = "write",
+        permissions: int | None = None,
+    ) -> int:
+        """Write (or append) ``data``; returns the file's new size.
+
+        ``mode``: ``write`` (create or truncate), ``create`` (:class:`PathExistsError` if it exists),
+        ``rewrite`` (:class:`PathNotFoundError` if it does not).
+        """
 
     @abstractmethod
     async def read_file(self, sandbox_id: str, path: str, offset: int, length: int) -> tuple[bytes, int]:
