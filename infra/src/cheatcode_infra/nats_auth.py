@@ -68,7 +68,9 @@ def _events(*kinds: str) -> tuple[str, ...]:
 GRANTS: dict[str, Grant] = {
     "api": Grant(
         publish=(f"{COMMAND_PREFIX}.>", f"{PING_PREFIX}.*"),
-        why="sends commands to every service and pings them for /api/health/deep; reads via consumers",
+        kv_buckets=("api_models",),
+        why="sends commands to every service and pings them for /api/health/deep; reads via consumers; "
+        "shares the model catalog cache",
     ),
     "agent": Grant(
         publish=(
