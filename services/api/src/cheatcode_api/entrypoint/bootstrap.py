@@ -91,7 +91,11 @@ class Container:
         await self.stop_background()
         await self.verifier.close()
         await self.streams.close()
-        await self.pool.close()
+        try:  # close() waits for every borrowed connection: never let shutdown hang on one
+            await asyncio.wait_for(self.pool.close(), 10)
+        except TimeoutError:
+            log.warning("PostgreSQL pool did not close within 10 s; terminating it")
+            self.pool.terminate()
         with contextlib.suppress(Exception):
             await self.nc.drain()
 

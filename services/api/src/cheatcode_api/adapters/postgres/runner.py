@@ -46,6 +46,11 @@ RUNNER_LOCK_KEY = 0x6363_7072  # "ccpr": one applier across every API replica
 Observer = Callable[[Sequence[str], int], None]
 
 
+class StalledConsumerError(Exception):
+    def __init__(self, expected: int, last: int) -> None:
+        super().__init__(f"stream is at {last} but nothing was delivered from {expected}; recreating the consumer")
+
+
 class EventGapError(Exception):
     def __init__(self, position: int) -> None:
         super().__init__(f"event at position {position} was not delivered; restarting from the checkpoint")
@@ -63,6 +68,7 @@ class ProjectionRunner:
         batch_size: int = 500,
         standby_interval: float = 1.0,
         retry_delay: float = 1.0,
+        idle_check: float = 1.0,
         on_advanced: Observer | None = None,
     ) -> None:
         names = [projection.name for projection in projections]
@@ -76,6 +82,7 @@ class ProjectionRunner:
         self._batch_size = batch_size
         self._standby_interval = standby_interval
         self._retry_delay = retry_delay
+        self._idle_check = idle_check
         self._on_advanced = on_advanced
         self.leading_event = asyncio.Event()  # set while this replica holds the applier lock
         self.position = 0  # last position this runner committed
@@ -130,7 +137,7 @@ class ProjectionRunner:
         expected = start + 1
         try:
             while True:
-                batch = [await queue.get()]
+                batch = [await self._next_message(queue, expected)]
                 while len(batch) < self._batch_size and not queue.empty():
                     batch.append(queue.get_nowait())
                 expected = await self.check_contiguous(batch, expected)
@@ -138,6 +145,23 @@ class ProjectionRunner:
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    async def _next_message(self, queue: asyncio.Queue[Msg], expected: int) -> Msg:
+        """The next delivered event; raises if the stream holds events the consumer stopped delivering.
+
+        After a NATS restart an ordered consumer can stay silent although the stream grew;
+        idle checks against the stream's last sequence turn that into a restart from the
+        checkpoint instead of read-your-writes timeouts.
+        """
+        seen_behind = False  # the stream was ahead of us at the previous idle check
+        while True:
+            try:
+                return await asyncio.wait_for(queue.get(), self._idle_check)
+            except TimeoutError:
+                last = (await self._js.stream_info(EVENTS.name)).state.last_seq
+                if last >= expected and seen_behind:  # ahead for a whole idle period: not just in flight
+                    raise StalledConsumerError(expected, last) from None
+                seen_behind = last >= expected
 
     async def check_contiguous(self, batch: Sequence[Msg], expected: int) -> int:
         """Refuse a batch that skips a stored event; return the next expected position.
