@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from cheatcode_contracts import sandbox as sb
 from cheatcode_contracts.envelope import decode_event
 from cheatcode_contracts.subjects import aggregate_subject
 from cheatcode_infra.nats_server import NatsServer
+from cheatcode_sandbox.domain.paths import sandbox_uid
 from tests.integration.sandbox.test_sandbox_service import event_types
 from tests.support.requests import send_command
 
@@ -48,6 +50,26 @@ async def _wait_alive(client: Client, instance: str) -> None:
         except NoRespondersError:
             await asyncio.sleep(0.05)  # the process is still starting
     raise AssertionError(f"replica {instance} never answered")
+
+
+def processes_of(uid: int) -> list[int]:
+    """Pids of live (not zombie) processes whose real uid is ``uid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    found.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
+async def until_running_as(uid: int) -> None:
+    deadline = time.monotonic() + 10
+    while not processes_of(uid):  # a session drops to the sandbox's uid a moment after it is started
+        assert time.monotonic() < deadline, "the session never ran as the sandbox's uid"
+        await asyncio.sleep(0.02)
 
 
 def mounted(path: str) -> bool:
@@ -110,6 +132,10 @@ async def test_a_killed_host_sandbox_is_restarted_elsewhere_with_its_workspace(
     project_id = str(uuid.uuid4())
     info = await ask(nats_client, sb.EnsureSandbox(project_id=project_id, user_id="u"))
     await ask(nats_client, sb.WriteFile(sandbox_id=info.sandbox_id, path="kept.txt", content_b64=sb.b64encode(b"kept")))
+    session = sb.ExecuteCommand(sandbox_id=info.sandbox_id, command="sleep 600", blocking=False, session_name="s")
+    await ask(nats_client, session)
+    uid = sandbox_uid(info.sandbox_id)
+    await until_running_as(uid)
     replicas[info.host_instance_id].kill()  # SIGKILL: no chance to record anything
     replicas[info.host_instance_id].wait()
     survivor = next(instance for instance in replicas if instance != info.host_instance_id)
@@ -120,12 +146,16 @@ async def test_a_killed_host_sandbox_is_restarted_elsewhere_with_its_workspace(
     assert types[-2:] == ["sandbox.stopped", "sandbox.started"]
     result = await ask(nats_client, sb.ExecuteCommand(sandbox_id=info.sandbox_id, command="cat kept.txt"))
     assert result.output == "kept"
+    assert processes_of(uid) == [], "the dead host's session must not run on beside its replacement"
 
 
 async def test_a_dead_host_is_noticed_without_any_request(
     replicas: dict[str, subprocess.Popen[bytes]], nats_client: Client
 ) -> None:
     info = await ask(nats_client, sb.EnsureSandbox(project_id=str(uuid.uuid4()), user_id="u"))
+    session = sb.ExecuteCommand(sandbox_id=info.sandbox_id, command="sleep 600", blocking=False, session_name="s")
+    await ask(nats_client, session)
+    await until_running_as(sandbox_uid(info.sandbox_id))
     subject = aggregate_subject(sb.SANDBOX, info.sandbox_id)
     events = await nats_client.jetstream().subscribe(subject, ordered_consumer=True)
     try:
@@ -138,6 +168,7 @@ async def test_a_dead_host_is_noticed_without_any_request(
     finally:
         await events.unsubscribe()
     assert (event.reason, event.host_instance_id) == ("host_lost", info.host_instance_id)
+    assert processes_of(sandbox_uid(info.sandbox_id)) == [], "the sweep ends what the dead host left here"
 
 
 async def test_a_root_behind_a_private_directory_works_through_a_private_mount(

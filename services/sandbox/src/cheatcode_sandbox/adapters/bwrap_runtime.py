@@ -146,6 +146,8 @@ class BwrapRuntime(SandboxRuntime):
             if spec.sandbox_id in self._boxes:
                 return
             uid = sandbox_uid(spec.sandbox_id)
+            # Leftovers of a previous host on this machine (one that died) must not run on.
+            await asyncio.to_thread(processes.kill_uid, uid)
             workspace, etc_dir = await asyncio.to_thread(self._prepare_dirs, spec, uid)
             files = WorkspaceFiles(workspace, uid, disk_cap_bytes=self.config.disk_cap_bytes)
             # The default working directory exists from the start (commands chdir into it).
@@ -159,6 +161,8 @@ class BwrapRuntime(SandboxRuntime):
         async with self._lock(sandbox_id):
             box = self._boxes.pop(sandbox_id, None)
             if box is None:
+                # Not hosted by this process; whatever a dead host left on this machine goes.
+                await asyncio.to_thread(processes.kill_uid, sandbox_uid(sandbox_id))
                 return
             if box.watchdog is not None:
                 box.watchdog.cancel()
@@ -192,6 +196,7 @@ class BwrapRuntime(SandboxRuntime):
             processes.kill_group(process)
         for session in box.sessions:
             await session.kill()
+        await asyncio.to_thread(processes.kill_uid, box.uid)
 
     async def _watch_disk(self, box: _Box) -> None:
         while True:

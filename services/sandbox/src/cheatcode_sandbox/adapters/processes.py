@@ -22,6 +22,24 @@ def kill_group(process: asyncio.subprocess.Process) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def kill_uid(uid: int) -> int:
+    """SIGKILL every process of ``uid`` on this machine; returns how many were signalled.
+
+    Each sandbox runs as a uid of its own, so this is "everything the sandbox runs here". It is the
+    safety net for processes whose bubblewrap parent died without taking them along (its
+    parent-death signal is not always delivered to the sandbox's init).
+    """
+    killed = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if entry.stat(follow_symlinks=False).st_uid == uid:
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed += 1
+    return killed
+
+
 class OutputBuffer:
     """Keeps the first ``cap`` bytes (``head=True``) or the last ``cap`` bytes of a stream."""
 

@@ -86,6 +86,8 @@ class HostWatch:
         loaded = await placement.load(self.deps, sandbox_id)
         if loaded.state.status != "running" or loaded.state.host != host:
             return
+        # Processes the dead host left on this machine (if it shared it) go before the record says so.
+        await self.deps.runtime.stop(sandbox_id)
         stopped = domain.stopped(loaded.state, "host_lost")
         with contextlib.suppress(ConcurrencyError):
             await placement.append(
