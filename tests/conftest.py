@@ -16,20 +16,43 @@ from cheatcode_infra.postgres_server import PostgresServer
 from cheatcode_runtime.nats import NatsSettings, connect, ensure_streams
 
 
-@pytest.fixture(scope="session")
-def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+def running_nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     server = NatsServer(store_dir=Path(tmp_path_factory.mktemp("nats")))
     server.start()
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="session")
-async def nats_client(nats_server: NatsServer) -> AsyncIterator[Client]:
-    client = await connect(NatsSettings(url=nats_server.url), name="tests")
+async def connected_nats_client(server: NatsServer) -> AsyncIterator[Client]:
+    client = await connect(NatsSettings(url=server.url), name="tests")
     await ensure_streams(client.jetstream(), ALL_STREAMS)
     yield client
     await client.drain()
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """Shared by the session. A module whose services answer on fixed subjects (any real
+    service does) while another module's do too overrides it with ``own_nats_server``."""
+    yield from running_nats_server(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+async def nats_client(nats_server: NatsServer) -> AsyncIterator[Client]:
+    async for client in connected_nats_client(nats_server):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def own_nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A nats-server for one module alone."""
+    yield from running_nats_server(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+async def own_nats_client(own_nats_server: NatsServer) -> AsyncIterator[Client]:
+    async for client in connected_nats_client(own_nats_server):
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,18 @@ from tests.support.requests import request_when_ready, send_command
 pytestmark = pytest.mark.integration
 
 
+# Services of other modules (e.g. the API suite's session-long agent) answer on the same
+# command subjects on the shared server, so this module gets a server of its own.
+@pytest.fixture(scope="module")
+def nats_server(own_nats_server: NatsServer) -> NatsServer:
+    return own_nats_server
+
+
+@pytest.fixture(scope="module")
+def nats_client(own_nats_client: Client) -> Client:
+    return own_nats_client
+
+
 @pytest.fixture
 async def agent(nats_server: NatsServer, nats_client: Client) -> AsyncIterator[None]:
     host = build(Settings(instance_id="agent-test", nats=NatsSettings(url=nats_server.url)))

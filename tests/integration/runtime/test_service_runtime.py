@@ -28,6 +28,18 @@ pytestmark = pytest.mark.integration
 SERVICE = "agent"  # the owner of the commands used below, per the contracts catalog
 
 
+# Services of other modules (e.g. the API suite's session-long agent) answer on the same
+# command subjects on the shared server, so this module gets a server of its own.
+@pytest.fixture(scope="module")
+def nats_server(own_nats_server: NatsServer) -> NatsServer:
+    return own_nats_server
+
+
+@pytest.fixture(scope="module")
+def nats_client(own_nats_client: Client) -> Client:
+    return own_nats_client
+
+
 class Attempts:
     """Fails with a concurrency conflict ``conflicts`` times, then succeeds."""
 

@@ -27,3 +27,14 @@ def test_stream_subjects_do_not_overlap() -> None:
     prefixes = [s.removesuffix(">") for spec in ALL_STREAMS for s in spec.subjects]
     for one in prefixes:
         assert [other for other in prefixes if other.startswith(one)] == [one]
+
+
+def test_a_blocking_execute_asks_callers_to_wait_for_its_whole_timeout() -> None:
+    from cheatcode_contracts.sandbox import SANDBOX_REPLY_SECONDS, ExecuteCommand, ListFiles
+
+    blocking = ExecuteCommand(sandbox_id="s", command="sleep 100", timeout=600)
+    assert blocking.reply_timeout(10.0) == 600 + SANDBOX_REPLY_SECONDS
+    background = ExecuteCommand(sandbox_id="s", command="npm run dev", timeout=600, blocking=False)
+    assert background.reply_timeout(10.0) == SANDBOX_REPLY_SECONDS
+    assert ListFiles(sandbox_id="s", path="/").reply_timeout(60.0) == 60.0
+    assert CreateProject(project_id="p", user_id="u", name="n").reply_timeout(10.0) == 10.0

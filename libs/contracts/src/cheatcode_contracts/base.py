@@ -49,6 +49,11 @@ class Command(Contract):
 
     command_id: str = Field(default_factory=new_id)
 
+    def reply_timeout(self, default: float) -> float:
+        """Seconds a caller should wait for the reply; a command that may legitimately run
+        longer than the caller's usual deadline (a blocking shell command) says so here."""
+        return default
+
 
 class Query(Contract):
     """A read-only request answered over NATS request/reply."""

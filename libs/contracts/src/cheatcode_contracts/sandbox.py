@@ -47,6 +47,7 @@ WORKSPACE_ROOT = "/workspace"
 MAX_CHUNK_BYTES = 512 * 1024
 MAX_OUTPUT_BYTES = 256 * 1024
 MAX_TIMEOUT_SECONDS = 3600
+SANDBOX_REPLY_SECONDS = 30.0  # a sandbox may start (or move host) before it answers
 
 AppType = Literal["web", "mobile"]
 SandboxStatus = Literal["creating", "running", "stopped", "deleted", "failed"]
@@ -155,11 +156,18 @@ class EnsureSandbox(Command):
     user_id: str
     app_type: AppType = "web"
 
+    def reply_timeout(self, default: float) -> float:
+        return max(default, SANDBOX_REPLY_SECONDS)
+
 
 class SandboxRequest(Command):
     """A request about one existing sandbox; routed to the replica hosting it."""
 
     sandbox_id: str
+
+    def reply_timeout(self, default: float) -> float:
+        # Workspace I/O (archives, large trees) may take longer than a read-model command.
+        return max(default, SANDBOX_REPLY_SECONDS)
 
 
 class DeleteSandbox(SandboxRequest):
@@ -179,6 +187,11 @@ class ExecuteCommand(SandboxRequest):
     timeout: int = Field(default=60, ge=1, le=MAX_TIMEOUT_SECONDS)
     blocking: bool = True
     session_name: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.-]+$")
+
+    def reply_timeout(self, default: float) -> float:
+        if self.blocking:  # the command may use its whole timeout before the reply is sent
+            return max(default, self.timeout + SANDBOX_REPLY_SECONDS)
+        return super().reply_timeout(default)
 
 
 class GetSessionStatus(SandboxRequest):

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from cheatcode_api.adapters.nats.sandbox_client import SandboxClient
 from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRow, SandboxRows
 from cheatcode_api.handlers.deps import NotFoundError
+from cheatcode_api.handlers.sandbox_client import SandboxClient
 from cheatcode_api.ports.read_models import CheckpointWaiter
 from cheatcode_contracts import sandbox as sb
 

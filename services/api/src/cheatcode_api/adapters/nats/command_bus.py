@@ -30,7 +30,8 @@ class NatsCommandBus(CommandBus):
 
     async def send(self, command: Command) -> CommandReply:
         service = COMMAND_OWNERS[type(command)]
-        data = await self._request(subject_for(command), encode(command), contract_headers(command), service)
+        timeout = command.reply_timeout(self._timeout)
+        data = await self._request(subject_for(command), encode(command), contract_headers(command), service, timeout)
         try:
             reply = CommandReply.model_validate_json(data)
         except ValidationError as error:
@@ -41,10 +42,10 @@ class NatsCommandBus(CommandBus):
             raise CommandRejectedError(code, error_info.detail if error_info else "command failed")
         return reply
 
-    async def _request(self, subject: str, payload: bytes, headers: dict[str, str], service: str) -> bytes:
+    async def _request(self, subject: str, payload: bytes, headers: dict[str, str], service: str, wait: float) -> bytes:
         for delay in (*NO_RESPONDER_BACKOFF, None):
             try:
-                msg = await self._nc.request(subject, payload, timeout=self._timeout, headers=headers)
+                msg = await self._nc.request(subject, payload, timeout=wait, headers=headers)
             except NoRespondersError:
                 if delay is None:
                     break

@@ -22,9 +22,9 @@ from starlette.websockets import WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
-from cheatcode_api.adapters.nats.sandbox_client import SandboxClient
 from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRows
 from cheatcode_api.entrypoint.deps import ContainerDep
+from cheatcode_api.handlers.sandbox_client import SandboxClient
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
 from cheatcode_contracts import sandbox as sb
 
@@ -45,7 +45,7 @@ async def target_url(container: ContainerDep, sandbox_id: str, token: str, port:
     if not 0 < port < 65536:
         raise HTTPException(status_code=404, detail=NOT_FOUND)
     try:
-        target: sb.PreviewTarget = await SandboxClient(container.nc).ask(
+        target: sb.PreviewTarget = await SandboxClient(container.commands).ask(
             sb.GetPreviewTarget(sandbox_id=sandbox_id, port=port)
         )
     except (CommandRejectedError, CommandBusUnavailableError) as error:

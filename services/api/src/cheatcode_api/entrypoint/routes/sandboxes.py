@@ -14,12 +14,12 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from cheatcode_api.adapters.nats.sandbox_client import SandboxClient
 from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRow, SandboxRows
 from cheatcode_api.entrypoint.deps import ContainerDep, CurrentUser
 from cheatcode_api.entrypoint.routes import dev_server_stream
 from cheatcode_api.entrypoint.routes.ids import uuid_or_404
 from cheatcode_api.handlers import sandboxes as use
+from cheatcode_api.handlers.sandbox_client import SandboxClient
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
 from cheatcode_contracts import ErrorCode
 from cheatcode_contracts import sandbox as sb
@@ -29,7 +29,7 @@ router = APIRouter(tags=["sandboxes"])
 
 def sandbox_deps(container: ContainerDep) -> use.SandboxDeps:
     return use.SandboxDeps(
-        client=SandboxClient(container.nc), rows=SandboxRows(container.pool), waiter=container.waiter
+        client=SandboxClient(container.commands), rows=SandboxRows(container.pool), waiter=container.waiter
     )
 
 
