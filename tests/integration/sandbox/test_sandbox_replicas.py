@@ -19,8 +19,7 @@ import pytest
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
 
-from cheatcode_contracts import Command, build_registry
-from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts import Command, build_registry, sandbox as sb
 from cheatcode_contracts.envelope import decode_event
 from cheatcode_contracts.subjects import aggregate_subject
 from cheatcode_infra.nats_server import NatsServer

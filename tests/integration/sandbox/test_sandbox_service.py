@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 from nats.aio.client import Client
 
-from cheatcode_contracts import Command, ErrorCode, build_registry
-from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts import Command, ErrorCode, build_registry, sandbox as sb
 from cheatcode_contracts.envelope import decode_event
 from cheatcode_contracts.subjects import aggregate_subject
 from cheatcode_infra.nats_server import NatsServer

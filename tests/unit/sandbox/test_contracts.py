@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from cheatcode_contracts import CommandReply, ErrorCode, build_registry, subject_for
-from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts import CommandReply, ErrorCode, build_registry, sandbox as sb, subject_for
 from cheatcode_contracts.envelope import contract_headers, decode, encode
 
 

@@ -35,9 +35,30 @@ import base64
 import uuid
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from cheatcode_contracts.base import Command, CommandReply, Event
+from cheatcode_contracts.projects import AppType
+
+# Re-exported: callers take commands and their replies from this one module.
+from cheatcode_contracts.sandbox_replies import (
+    ArchiveInfo as ArchiveInfo,
+    ExecuteResult as ExecuteResult,
+    FileChunk as FileChunk,
+    FileDeletedResult as FileDeletedResult,
+    FileEntry as FileEntry,
+    FileListing as FileListing,
+    FileTreeResult as FileTreeResult,
+    FileWritten as FileWritten,
+    KillSessionResult as KillSessionResult,
+    PreviewTarget as PreviewTarget,
+    SandboxDeletedResult as SandboxDeletedResult,
+    SandboxInfo as SandboxInfo,
+    SandboxStatus as SandboxStatus,
+    SessionCommandInfo as SessionCommandInfo,
+    SessionList as SessionList,
+    SessionStatus as SessionStatus,
+)
 from cheatcode_contracts.subjects import COMMAND_PREFIX, _token
 
 SANDBOX = "sandbox"
@@ -49,8 +70,6 @@ MAX_OUTPUT_BYTES = 256 * 1024
 MAX_TIMEOUT_SECONDS = 3600
 SANDBOX_REPLY_SECONDS = 30.0  # a sandbox may start (or move host) before it answers
 
-AppType = Literal["web", "mobile"]
-SandboxStatus = Literal["creating", "running", "stopped", "deleted", "failed"]
 WriteMode = Literal["write", "create", "rewrite"]
 
 _NAMESPACE = uuid.UUID("6f1c1e0a-5d2b-4c55-9a53-3c1f4b0d9e11")
@@ -280,115 +299,6 @@ class GetPreviewTarget(SandboxRequest):
     type_name: ClassVar[str] = "sandbox.preview_target"
 
     port: int = Field(ge=1, le=65535)
-
-
-# --- replies (CommandReply.result) --------------------------------------------------------------
-
-
-class _Reply(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
-
-
-class SandboxInfo(_Reply):
-    sandbox_id: str
-    project_id: str
-    status: SandboxStatus
-    host_instance_id: str | None = None
-    app_type: AppType = "web"
-    preview_token: str = ""
-    message: str = ""
-
-
-class SandboxDeletedResult(_Reply):
-    sandbox_id: str
-    deleted: bool
-
-
-class ExecuteResult(_Reply):
-    """Blocking: output/exit_code. Non-blocking: session_name/command_id (the command keeps running)."""
-
-    blocking: bool
-    output: str = ""
-    exit_code: int | None = None
-    success: bool = False
-    timed_out: bool = False
-    truncated: bool = False
-    session_name: str | None = None
-    command_id: str | None = None
-
-
-class SessionCommandInfo(_Reply):
-    command_id: str
-    command: str
-    exit_code: int | None  # None while running
-    running: bool
-    logs: str  # the last MAX_OUTPUT_BYTES of combined stdout/stderr
-
-
-class SessionStatus(_Reply):
-    session_name: str
-    commands: list[SessionCommandInfo]
-    total_commands: int
-
-
-class SessionList(_Reply):
-    sessions: list[SessionStatus]
-
-
-class KillSessionResult(_Reply):
-    session_name: str
-    killed: int
-
-
-class FileWritten(_Reply):
-    path: str
-    size: int
-
-
-class FileChunk(_Reply):
-    path: str
-    offset: int
-    size: int  # total size of the file
-    content_b64: str
-    eof: bool
-
-
-class FileEntry(_Reply):
-    name: str
-    path: str
-    is_dir: bool
-    size: int
-    mod_time: str
-    permissions: str
-
-
-class FileListing(_Reply):
-    files: list[FileEntry]
-
-
-class FileDeletedResult(_Reply):
-    path: str
-    deleted: bool
-
-
-class FileTreeResult(_Reply):
-    tree: list[dict[str, Any]]
-    total_files: int = Field(alias="totalFiles")
-    base_path: str = Field(alias="basePath")
-
-
-class ArchiveInfo(_Reply):
-    archive_id: str
-    size: int
-    host_instance_id: str
-
-
-class PreviewTarget(_Reply):
-    """An HTTP origin (``http://host:port``) and the path prefix under which it serves the sandbox port."""
-
-    origin: str
-    path_prefix: str
-    host_instance_id: str
 
 
 EVENTS: tuple[type[Event], ...] = (SandboxCreated, SandboxStarted, SandboxStopped, SandboxDeleted, SandboxFailed)

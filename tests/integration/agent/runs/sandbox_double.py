@@ -20,8 +20,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from pydantic import BaseModel
 
-from cheatcode_contracts import Command, CommandReply, ErrorCode, build_registry, subject_for
-from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts import Command, CommandReply, ErrorCode, build_registry, sandbox as sb, subject_for
 from cheatcode_contracts.envelope import decode
 
 

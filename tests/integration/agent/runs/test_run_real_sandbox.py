@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from nats.aio.client import Client
 
-from cheatcode_contracts import ErrorCode
-from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts import ErrorCode, sandbox as sb
 from cheatcode_contracts.runs import StartRun
 from cheatcode_infra.nats_server import NatsServer
 from cheatcode_runtime.nats import NatsSettings

@@ -18,8 +18,7 @@ from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, StreamIt
 from cheatcode_agent.ports.run_output import RunOutput
 from cheatcode_agent.ports.sandbox import SandboxError, SandboxPort
 from cheatcode_agent.tools import default_toolbox
-from cheatcode_contracts import Command, ErrorCode
-from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts import Command, ErrorCode, sandbox as sb
 from cheatcode_contracts.projects import ProjectCreated
 from cheatcode_contracts.runs import UsageRecorded, usage_subject
 from cheatcode_contracts.subjects import aggregate_subject

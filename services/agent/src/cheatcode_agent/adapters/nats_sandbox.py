@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from nats.aio.client import Client
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeoutError
+from nats.errors import NoRespondersError, TimeoutError as NatsTimeoutError
 from pydantic import BaseModel
 
 from cheatcode_agent.ports.sandbox import SandboxError, SandboxPort

@@ -15,11 +15,9 @@ from cheatcode_agent.handlers.projects import create_project
 from cheatcode_agent.handlers.threads import add_message, create_thread
 from cheatcode_agent.ports import EventStore
 from cheatcode_contracts import Event
-from cheatcode_contracts.projects import EVENTS as PROJECT_EVENTS
-from cheatcode_contracts.projects import CreateProject
+from cheatcode_contracts.projects import EVENTS as PROJECT_EVENTS, CreateProject
 from cheatcode_contracts.subjects import EVENTS_PREFIX
-from cheatcode_contracts.threads import EVENTS as THREAD_EVENTS
-from cheatcode_contracts.threads import AddMessage, CreateThread
+from cheatcode_contracts.threads import EVENTS as THREAD_EVENTS, AddMessage, CreateThread
 from cheatcode_runtime.service import Late, ServiceHost, register_command
 
 

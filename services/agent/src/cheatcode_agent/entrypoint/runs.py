@@ -19,8 +19,7 @@ from cheatcode_agent.ports.llm import LlmPort
 from cheatcode_agent.runs_config import RunSettings
 from cheatcode_agent.tools import default_toolbox
 from cheatcode_contracts import build_registry
-from cheatcode_contracts.runs import EVENTS as RUN_EVENTS
-from cheatcode_contracts.runs import StartRun, StopRun
+from cheatcode_contracts.runs import EVENTS as RUN_EVENTS, StartRun, StopRun
 from cheatcode_runtime.service import Late, ServiceHost, register_command
 
 

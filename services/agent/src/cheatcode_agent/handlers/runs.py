@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from cheatcode_agent.domain import run as runs
-from cheatcode_agent.domain import threads
+from cheatcode_agent.domain import run as runs, threads
 from cheatcode_agent.handlers.projects import load_project
 from cheatcode_agent.handlers.runs_output import ensure_terminal_frame
 from cheatcode_agent.ports import EventStore

@@ -22,8 +22,13 @@ from nats.js.kv import KeyValue
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cheatcode_api.domain.models import DEFAULT_MODEL, FALLBACK_MODELS, from_openai_compatible, from_openrouter
-from cheatcode_api.domain.models import with_default as catalog_with_default
+from cheatcode_api.domain.models import (
+    DEFAULT_MODEL,
+    FALLBACK_MODELS,
+    from_openai_compatible,
+    from_openrouter,
+    with_default as catalog_with_default,
+)
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,7 @@ from typing import Any
 from cheatcode_api.handlers import agent_runs
 from cheatcode_api.handlers.deps import HandlerDeps
 from cheatcode_api.handlers.sandboxes import SandboxDeps
-from cheatcode_contracts import new_id
-from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts import new_id, sandbox as sb
 from cheatcode_contracts.projects import CreateProject
 from cheatcode_contracts.threads import AddMessage, CreateThread
 

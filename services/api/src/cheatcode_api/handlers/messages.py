@@ -6,8 +6,7 @@ from typing import Any
 
 from cheatcode_api.domain.rows import MessageRow
 from cheatcode_api.handlers.deps import HandlerDeps, NotFoundError
-from cheatcode_api.handlers.threads import NOT_FOUND as THREAD_NOT_FOUND
-from cheatcode_api.handlers.threads import get_thread
+from cheatcode_api.handlers.threads import NOT_FOUND as THREAD_NOT_FOUND, get_thread
 from cheatcode_contracts import new_id
 from cheatcode_contracts.threads import AddMessage
 

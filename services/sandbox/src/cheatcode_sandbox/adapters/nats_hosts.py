@@ -7,8 +7,7 @@ given ``time_limit`` seconds.
 from __future__ import annotations
 
 from nats.aio.client import Client
-from nats.errors import NoRespondersError
-from nats.errors import TimeoutError as NatsTimeoutError
+from nats.errors import NoRespondersError, TimeoutError as NatsTimeoutError
 
 from cheatcode_contracts.sandbox import host_ping_subject
 from cheatcode_sandbox.ports.hosts import HostDirectory

@@ -20,8 +20,7 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
 
-from cheatcode_contracts import Command, CommandReply, subject_for
-from cheatcode_contracts import sandbox as contracts
+from cheatcode_contracts import Command, CommandReply, sandbox as contracts, subject_for
 from cheatcode_contracts.envelope import contract_headers, encode
 from cheatcode_runtime.service import Late, execute
 from cheatcode_sandbox.handlers import commands, files, lifecycle, placement, preview

@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from nats.aio.client import Client
-from nats.errors import ConnectionClosedError, NoRespondersError
-from nats.errors import TimeoutError as NatsTimeoutError
+from nats.errors import ConnectionClosedError, NoRespondersError, TimeoutError as NatsTimeoutError
 from pydantic import ValidationError
 
 from cheatcode_api.ports.commands import CommandBus, CommandBusUnavailableError, CommandRejectedError

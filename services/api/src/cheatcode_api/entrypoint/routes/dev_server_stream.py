@@ -15,8 +15,7 @@ from typing import Any
 from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRow
 from cheatcode_api.handlers import sandboxes as use
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
-from cheatcode_contracts import ErrorCode
-from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts import ErrorCode, sandbox as sb
 
 WAIT_SECONDS = 60
 HEARTBEAT_SECONDS = 5

@@ -21,8 +21,7 @@ from cheatcode_api.entrypoint.routes.ids import uuid_or_404
 from cheatcode_api.handlers import sandboxes as use
 from cheatcode_api.handlers.sandbox_client import SandboxClient
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
-from cheatcode_contracts import ErrorCode
-from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts import ErrorCode, sandbox as sb
 
 router = APIRouter(tags=["sandboxes"])
 
