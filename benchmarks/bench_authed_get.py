@@ -14,32 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
-import nats
-
-from cheatcode_contracts.streams import ALL_STREAMS
-from cheatcode_infra.dev_issuer import DevIssuer
-from cheatcode_infra.jwks_server import JwksServer
-from cheatcode_infra.nats_server import NatsServer
-from cheatcode_infra.ports import free_port
-from cheatcode_infra.postgres_server import PostgresServer
-from cheatcode_runtime.nats import ensure_streams
-
-
-def stop(child: subprocess.Popen[bytes]) -> None:
-    child.terminate()
-    try:
-        child.wait(10)
-    except subprocess.TimeoutExpired:
-        child.kill()  # a benchmark must not hang on a slow shutdown
-        child.wait()
+from backing import backing_services, process, wait_healthy  # benchmarks/ is on sys.path when run as a script
 
 
 async def serve_api_with_bare_route() -> None:
@@ -95,18 +73,6 @@ async def hammer(port: int, path: str, token: str, seconds: float, concurrency: 
     return sum(counts) / (time.perf_counter() - started)
 
 
-async def wait_healthy(client: httpx.AsyncClient) -> None:
-    until = time.monotonic() + 60
-    while time.monotonic() < until:
-        try:
-            if (await client.get("/api/health")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)  # polling a process we do not control
-    raise RuntimeError("the API did not come up")
-
-
 async def measure(port: int, token: str, seconds: float, concurrency: int) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {"bare": [], "authed": []}
     await hammer(port, "/api/bench/bare", token, 1.0, concurrency)  # warm-up
@@ -126,44 +92,14 @@ async def seed_projects(base_url: str, token: str, count: int) -> None:
 
 
 async def main(seconds: float, concurrency: int) -> None:
-    home = Path(tempfile.mkdtemp(prefix="bench-authed-"))
-    nats_server = NatsServer(store_dir=home / "nats")
-    postgres = PostgresServer(data_dir=home / "pg", log_file=home / "pg.log")
-    nats_server.start()
-    postgres.start()
-    connection = await nats.connect(nats_server.url)
-    await ensure_streams(connection.jetstream(), ALL_STREAMS)
-    await connection.close()
-    issuer = DevIssuer.load_or_create(home)
-    jwks = JwksServer(issuer.jwks())
-    await jwks.start()
-    port = free_port()
-    env = {
-        **os.environ,
-        "CHEATCODE_NATS_URL": nats_server.url,
-        "CHEATCODE_DATABASE_URL": postgres.dsn,
-        "CHEATCODE_API_PORT": str(port),
-        "CHEATCODE_JWKS_URL": jwks.url,
-        "CHEATCODE_JWT_ISSUER": issuer.issuer,
-        "CHEATCODE_JWT_AUTHORIZED_PARTIES": issuer.authorized_party,
-    }
-    token = issuer.mint("bench-user")
-    base_url = f"http://127.0.0.1:{port}"
-    logs = open(home / "processes.log", "wb")  # noqa: SIM115, ASYNC230 - set-up before the measured part
-    children = [
-        subprocess.Popen([sys.executable, "-m", "cheatcode_agent"], env=env, stdout=logs, stderr=logs),  # noqa: ASYNC220
-        subprocess.Popen([sys.executable, __file__, "--serve"], env=env, stdout=logs, stderr=logs),  # noqa: ASYNC220
-    ]
-    try:
-        await seed_projects(base_url, token, 10)
-        results = await measure(port, token, seconds, concurrency)
-    finally:
-        for child in children:
-            stop(child)
-        logs.close()
-        await jwks.stop()
-        postgres.stop()
-        nats_server.stop()
+    async with backing_services("bench-authed-") as backing:
+        env, home, token = backing.env, backing.home, backing.issuer.mint("bench-user")
+        with (
+            process(["-m", "cheatcode_agent"], env, home / "agent.log"),
+            process([__file__, "--serve"], env, home / "api.log"),
+        ):
+            await seed_projects(backing.base_url, token, 10)
+            results = await measure(backing.api_port, token, seconds, concurrency)
     bare, authed = max(results["bare"]), max(results["authed"])
     print(f"GET requests/s, {concurrency} connections, best of 3 x {seconds:g}s (uvicorn, 1 worker, own process)")
     print(f"  bare FastAPI route        {bare:8.0f} req/s   runs: {', '.join(f'{v:.0f}' for v in results['bare'])}")

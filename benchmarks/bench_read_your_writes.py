@@ -13,64 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
-import nats
-
-from cheatcode_contracts.streams import ALL_STREAMS
-from cheatcode_infra.dev_issuer import DevIssuer
-from cheatcode_infra.jwks_server import JwksServer
-from cheatcode_infra.nats_server import NatsServer
-from cheatcode_infra.ports import free_port
-from cheatcode_infra.postgres_server import PostgresServer
-from cheatcode_runtime.nats import ensure_streams
-
-
-def stop(child: subprocess.Popen[bytes]) -> None:
-    child.terminate()
-    try:
-        child.wait(10)
-    except subprocess.TimeoutExpired:
-        child.kill()  # a benchmark must not hang on a slow shutdown
-        child.wait()
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-@contextmanager
-def process(module: str, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with open(log, "wb") as output:
-        child = subprocess.Popen(
-            [sys.executable, "-m", module], env={**os.environ, **env}, stdout=output, stderr=output
-        )
-    try:
-        yield child
-    finally:
-        stop(child)
-
-
-async def wait_healthy(client: httpx.AsyncClient, deadline: float = 60.0) -> None:
-    until = time.monotonic() + deadline
-    while time.monotonic() < until:
-        try:
-            if (await client.get("/api/health")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)  # polling a process we do not control: no event to wait on
-    raise RuntimeError("the API did not come up")
+from backing import (  # benchmarks/ is on sys.path when run as a script
+    backing_services,
+    percentile,
+    process,
+    wait_healthy,
+)
 
 
 async def measure(base_url: str, token: str, creates: int) -> dict[str, list[float]]:
@@ -120,34 +72,14 @@ async def time_rebuild(env: dict[str, str]) -> tuple[int, float]:
 
 
 async def main(creates: int) -> None:
-    home = Path(tempfile.mkdtemp(prefix="bench-ryw-"))
-    nats_server = NatsServer(store_dir=home / "nats")
-    postgres = PostgresServer(data_dir=home / "pg", log_file=home / "pg.log")
-    nats_server.start()
-    postgres.start()
-    connection = await nats.connect(nats_server.url)
-    await ensure_streams(connection.jetstream(), ALL_STREAMS)
-    await connection.close()
-    issuer = DevIssuer.load_or_create(home)
-    jwks = JwksServer(issuer.jwks())
-    await jwks.start()
-    port = free_port()
-    env = {
-        "CHEATCODE_NATS_URL": nats_server.url,
-        "CHEATCODE_DATABASE_URL": postgres.dsn,
-        "CHEATCODE_API_PORT": str(port),
-        "CHEATCODE_JWKS_URL": jwks.url,
-        "CHEATCODE_JWT_ISSUER": issuer.issuer,
-        "CHEATCODE_JWT_AUTHORIZED_PARTIES": issuer.authorized_party,
-    }
-    try:
-        with process("cheatcode_agent", env, home / "agent.log"), process("cheatcode_api", env, home / "api.log"):
-            timings = await measure(f"http://127.0.0.1:{port}", issuer.mint("bench-user"), creates)
+    async with backing_services("bench-ryw-") as backing:
+        env, home = backing.env, backing.home
+        with (
+            process(["-m", "cheatcode_agent"], env, home / "agent.log"),
+            process(["-m", "cheatcode_api"], env, home / "api.log"),
+        ):
+            timings = await measure(backing.base_url, backing.issuer.mint("bench-user"), creates)
         events, rebuild_ms = await time_rebuild(env)
-    finally:
-        await jwks.stop()
-        postgres.stop()
-        nats_server.stop()
     print(f"read-your-writes over {creates} sequential creates (ms; API, agent, NATS, PostgreSQL as processes)")
     for name, values in timings.items():
         print(
