@@ -18,6 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "cheatcode_infra.commands.dev_token",
     "cheatcode_infra.commands.events",
     "cheatcode_infra.commands.provision",
+    "cheatcode_infra.commands.nats_config",
     "cheatcode_infra.mock_llm.command",
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cheatcode_infra import cli
@@ -27,3 +29,16 @@ def test_up_parses_home_and_port() -> None:
 def test_a_listed_command_missing_from_this_checkout_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, "cheatcode_infra.not_written_yet.command"))
     assert "up" in cli.load_commands()
+
+
+def test_nats_config_prints_one_user_per_service_and_keeps_passwords(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets = f"{tmp_path}/secrets"
+    assert cli.main(["nats-config", "--secrets-dir", secrets]) == 0
+    first = capsys.readouterr().out
+    assert first.startswith("authorization {")
+    for user in ("provisioner", "api", "agent", "sandbox", "billing", "integrations"):
+        assert f'user: "{user}"' in first
+    assert cli.main(["nats-config", "--secrets-dir", secrets]) == 0
+    assert capsys.readouterr().out == first  # the same passwords the second time
