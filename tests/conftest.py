@@ -82,3 +82,21 @@ async def database_url(postgres_server: PostgresServer) -> str:
 async def fresh_database_url(postgres_server: PostgresServer) -> str:
     """An empty database for this test alone (projection rebuilds, migrations from zero)."""
     return await _new_database(postgres_server, "test")
+
+
+@pytest.fixture(autouse=True)
+async def dump_tasks_if_stuck(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """A test still running after 120 s prints every pending asyncio task's stack: the loop of a
+    hung async test is idle, waiting on something, and the task stacks say what."""
+    import asyncio
+    import sys
+
+    async def watch() -> None:
+        await asyncio.sleep(120)
+        print(f"\n--- {request.node.nodeid} still running after 120 s; pending tasks:", file=sys.stderr)
+        for task in asyncio.all_tasks():
+            task.print_stack(file=sys.stderr)
+
+    watchdog = asyncio.get_running_loop().create_task(watch())
+    yield
+    watchdog.cancel()

@@ -35,6 +35,10 @@ class Late(Generic[T]):
     def set(self, value: T) -> None:
         self._value = value
 
+    def get_or_none(self) -> T | None:
+        """For shutdown hooks: a stop signal may arrive before the service has connected."""
+        return self._value
+
     def get(self) -> T:
         if self._value is None:
             raise RuntimeError(f"{self._name} is not ready: the service has not connected yet")

@@ -74,8 +74,11 @@ def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> 
         await worker.get().start()
 
     async def on_shutdown() -> None:
-        await worker.get().close()
-        await llm.get().close()
+        running, client = worker.get_or_none(), llm.get_or_none()
+        if running is not None:
+            await running.close()
+        if client is not None:
+            await client.close()
 
     host.app.after_startup(on_connect)
     host.app.on_shutdown(on_shutdown)
