@@ -79,18 +79,24 @@ class Container:
                 asyncio.create_task(answer_pings(self.nc, self.settings.instance_id), name="ping-responder"),
             ]
 
-    async def stop_background(self) -> None:
+    async def stop_background(self, within: float = 10.0) -> None:
+        """Cancel the background tasks; shutdown never waits more than ``within`` seconds on them
+        (a NATS client call inside a cancelled task's cleanup can block on a dead connection)."""
         for task in self.tasks:
             task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self.tasks:
+            _, stuck = await asyncio.wait(self.tasks, timeout=within)
+            for task in stuck:
+                log.warning("background task %s did not stop within %.0f s; abandoning it", task.get_name(), within)
         self.tasks = []
 
     async def close(self) -> None:
         await self.stop_background()
         await self.verifier.close()
-        await self.streams.close()
+        try:  # unsubscribing talks to NATS, which may be the thing that is gone
+            await asyncio.wait_for(self.streams.close(), 10)
+        except TimeoutError:
+            log.warning("SSE streams did not close within 10 s; abandoning them")
         try:  # close() waits for every borrowed connection: never let shutdown hang on one
             await asyncio.wait_for(self.pool.close(), 10)
         except TimeoutError:
