@@ -160,7 +160,8 @@ async def test_other_users_cannot_start_or_stop(stack: AgentStack, nats_client: 
 
 
 async def test_a_dead_workers_run_is_failed_by_another_replica(stack: AgentStack, nats_client: Client) -> None:
-    doomed = await stack.start_agent("agent-doomed", ack_wait=1.5)
+    # The stop must land before the survivor notices the dead worker (after ack_wait) and fails the run.
+    doomed = await stack.start_agent("agent-doomed", ack_wait=4)
     _, thread_id = await new_thread(nats_client, "u1", "[mock:long] run until I die")
     run_id = (await start(nats_client, thread_id, "u1")).result["run_id"]
     follower = await follow(nats_client, run_id)
@@ -182,21 +183,22 @@ async def test_a_dead_workers_run_is_failed_by_another_replica(stack: AgentStack
 async def send_until_answered(client: Client, command: StopRun) -> CommandReply:
     """The server may route a request to a queue member whose connection was just closed but whose
     close it has not processed yet; the same command again is idempotent (same command id)."""
-    for _ in range(4):
+    for _ in range(6):
         try:
-            return await send_command(client, command, wait=2)
+            return await send_command(client, command, wait=0.5)
         except NatsTimeoutError:
             continue
     return await send_command(client, command)
 
 
 async def test_a_stop_sent_to_a_dead_workers_run_still_ends_it_stopped(stack: AgentStack, nats_client: Client) -> None:
-    doomed = await stack.start_agent("agent-doomed", ack_wait=1.5)
+    # The stop must land before the survivor notices the dead worker (after ack_wait) and fails the run.
+    doomed = await stack.start_agent("agent-doomed", ack_wait=4)
     _, thread_id = await new_thread(nats_client, "u1", "[mock:long] nobody will stop me")
     run_id = (await start(nats_client, thread_id, "u1")).result["run_id"]
     follower = await follow(nats_client, run_id)
     await follower.wait_for(lambda f: f["type"] == "content", within=15)
-    await stack.start_agent("agent-survivor", ack_wait=1.5)
+    await stack.start_agent("agent-survivor", ack_wait=4)
     await (await doomed.broker.connect()).close()
 
     stopping = await send_until_answered(nats_client, StopRun(run_id=run_id, user_id="u1"))
