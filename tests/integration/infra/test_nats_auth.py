@@ -18,18 +18,14 @@ from cheatcode_infra import nats_auth
 from cheatcode_infra.nats_server import NatsServer
 from cheatcode_runtime.nats import ensure_streams
 from tests.support.requests import request_when_ready
+from tests.support.secured_nats import secured_nats_server
 
 REFUSED_WITHIN = 1.0  # a refused request never gets an answer; the server reports the violation instead
 
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NatsServer, dict[str, str]]]:
-    home = Path(tmp_path_factory.mktemp("secured-nats"))
-    passwords = nats_auth.write_config(home / "nats.conf", home / "jetstream", home / "secrets")
-    server = NatsServer(store_dir=home / "jetstream", config_file=home / "nats.conf")
-    server.start()
-    yield server, passwords
-    server.stop()
+    yield from secured_nats_server(Path(tmp_path_factory.mktemp("secured-nats")))
 
 
 class Violations:

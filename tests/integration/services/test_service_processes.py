@@ -18,8 +18,9 @@ from cheatcode_contracts.streams import ALL_STREAMS
 from cheatcode_contracts.subjects import ping_subject
 from cheatcode_infra import nats_auth
 from cheatcode_infra.nats_server import NatsServer
-from cheatcode_runtime.nats import NatsSettings, connect, ensure_streams
+from cheatcode_runtime.nats import ensure_streams
 from tests.support.requests import request_when_ready
+from tests.support.secured_nats import connect_as, secured_nats_server
 
 pytestmark = pytest.mark.integration
 
@@ -29,16 +30,7 @@ SERVICES = ("agent", "billing", "integrations")
 @pytest.fixture(scope="module")
 def secured_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NatsServer, dict[str, str]]]:
     """A nats-server with the stack's own users and permissions (``cheatcode_infra.nats_auth``)."""
-    root = tmp_path_factory.mktemp("secured-nats")
-    passwords = nats_auth.write_config(root / "nats.conf", root / "jetstream", root / "secrets")
-    server = NatsServer(store_dir=root / "jetstream", config_file=root / "nats.conf")
-    server.start()
-    yield server, passwords
-    server.stop()
-
-
-async def connect_as(server: NatsServer, passwords: dict[str, str], user: str) -> Client:
-    return await connect(NatsSettings(url=server.url, user=user, password=passwords[user]), name=f"test-{user}")
+    yield from secured_nats_server(tmp_path_factory.mktemp("secured-nats"))
 
 
 @pytest.fixture(scope="module")

@@ -10,35 +10,25 @@ from uuid import uuid4
 
 import pytest
 from nats.aio.client import Client
-from pydantic import SecretStr
 
 from cheatcode_contracts.runs import RunCompleted, StartRun, UsageRecorded, run_subject, usage_subject
 from cheatcode_contracts.streams import ALL_STREAMS
 from cheatcode_infra import nats_auth
 from cheatcode_infra.nats_server import NatsServer
-from cheatcode_runtime.nats import NatsSettings, connect, ensure_streams
+from cheatcode_runtime.nats import ensure_streams
 from tests.integration.agent.runs.conftest import AgentStack
 from tests.integration.agent.runs.frames import events_on, follow
 from tests.integration.agent.runs.sandbox_double import SandboxProtocolDouble
 from tests.integration.agent.runs.test_run_lifecycle import new_thread
 from tests.support.requests import send_command
+from tests.support.secured_nats import connect_as, secured_nats_server
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NatsServer, dict[str, str]]]:
-    root = tmp_path_factory.mktemp("runs-secured-nats")
-    passwords = nats_auth.write_config(root / "nats.conf", root / "jetstream", root / "secrets")
-    server = NatsServer(store_dir=root / "jetstream", config_file=root / "nats.conf")
-    server.start()
-    yield server, passwords
-    server.stop()
-
-
-async def connect_as(server: NatsServer, passwords: dict[str, str], user: str) -> Client:
-    settings = NatsSettings(url=server.url, user=user, password=SecretStr(passwords[user]))
-    return await connect(settings, name=f"test-{user}")
+    yield from secured_nats_server(tmp_path_factory.mktemp("runs-secured-nats"))
 
 
 @pytest.fixture
