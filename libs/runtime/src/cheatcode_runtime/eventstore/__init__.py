@@ -8,8 +8,10 @@ from cheatcode_runtime.eventstore.port import (
     EventStoreUnavailableError,
     StoredEvent,
 )
+from cheatcode_runtime.eventstore.repository import Aggregate, Loaded, Repository, TooManyConflictsError
 
 __all__ = [
+    "Aggregate",
     "AggregateHistory",
     "AppendResult",
     "ConcurrencyError",
@@ -17,5 +19,8 @@ __all__ = [
     "EventStoreUnavailableError",
     "InMemoryEventStore",
     "JetStreamEventStore",
+    "Loaded",
+    "Repository",
     "StoredEvent",
+    "TooManyConflictsError",
 ]

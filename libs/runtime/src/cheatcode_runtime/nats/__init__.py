@@ -1,4 +1,15 @@
+from cheatcode_runtime.nats.command_client import CommandClient, CommandRejectedError, CommandUnavailableError
 from cheatcode_runtime.nats.connection import NatsSettings, connect
+from cheatcode_runtime.nats.ping import answer_pings
 from cheatcode_runtime.nats.streams import ensure_streams, stream_config
 
-__all__ = ["NatsSettings", "connect", "ensure_streams", "stream_config"]
+__all__ = [
+    "CommandClient",
+    "CommandRejectedError",
+    "CommandUnavailableError",
+    "NatsSettings",
+    "answer_pings",
+    "connect",
+    "ensure_streams",
+    "stream_config",
+]

@@ -15,7 +15,7 @@ from typing import TypeVar
 from faststream.nats import NatsBroker
 
 from cheatcode_contracts import Command, CommandReply, ErrorCode, subject_for
-from cheatcode_runtime.eventstore import ConcurrencyError, EventStoreUnavailableError
+from cheatcode_runtime.eventstore import ConcurrencyError, EventStoreUnavailableError, TooManyConflictsError
 from cheatcode_runtime.service.errors import DomainError
 
 logger = logging.getLogger("cheatcode.commands")
@@ -37,6 +37,8 @@ async def execute(
             logger.info("%s: concurrent write, attempt %d of %d", name, attempt + 1, retries + 1)
         except DomainError as error:
             return CommandReply.failure(error.code, error.detail)
+        except TooManyConflictsError:
+            break
         except EventStoreUnavailableError:
             logger.warning("%s: event store unavailable", name, exc_info=True)
             return CommandReply.failure(ErrorCode.UNAVAILABLE, "event store unavailable, retry later")

@@ -1,0 +1,122 @@
+"""The client side of commands: one way for every service to send a command and read its reply.
+
+The server side is ``cheatcode_runtime.service.register_command``. A command goes to
+``subject_for(command)`` as a NATS request; the owner appends with ``Nats-Msg-Id =
+command_id``, so sending the same command twice stores one event and retrying is safe.
+
+* ``request`` returns the owner's reply as it is, success or failure (for forwarding).
+* ``send`` returns a successful reply and raises :class:`CommandRejectedError` otherwise.
+* ``ask`` is ``send`` plus the typed model of the reply's ``result``.
+
+Deadlines come from the contract (``Command.reply_timeout``). "No responders" is retried with
+a short backoff within that deadline (a service that is restarting subscribes a moment after
+we send); a timeout is not retried (the owner may still be working on it, the deadline is spent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TypeVar
+
+from nats.aio.client import Client
+from nats.errors import (
+    ConnectionClosedError,
+    ConnectionReconnectingError,
+    NoRespondersError,
+    TimeoutError as NatsTimeoutError,
+)
+from pydantic import BaseModel, ValidationError
+
+from cheatcode_contracts import Command, CommandReply, ErrorCode
+from cheatcode_contracts.catalog import COMMAND_OWNERS, subject_for
+from cheatcode_contracts.envelope import contract_headers, encode
+
+M = TypeVar("M", bound=BaseModel)
+
+NO_RESPONDER_BACKOFF = (0.02, 0.05, 0.1, 0.2, 0.4)
+
+
+class CommandRejectedError(Exception):
+    """The owning service answered with an error reply."""
+
+    def __init__(self, code: ErrorCode, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+class CommandUnavailableError(Exception):
+    """Nobody answered in time: the owning service is down, overloaded, or NATS is unreachable."""
+
+    def __init__(self, service: str, reason: str = "unavailable") -> None:
+        super().__init__(f"{service} service {reason}")
+        self.service = service
+        self.reason = reason
+
+
+def owner_of(command: Command) -> str:
+    return COMMAND_OWNERS.get(type(command), "the owning")
+
+
+class CommandClient:
+    def __init__(
+        self,
+        client: Client,
+        *,
+        timeout: float = 10.0,
+        backoff: tuple[float, ...] = NO_RESPONDER_BACKOFF,
+    ) -> None:
+        self._client = client
+        self._timeout = timeout
+        self._backoff = backoff
+
+    async def request(self, command: Command, *, subject: str | None = None, wait: float | None = None) -> CommandReply:
+        """The reply as the owner sent it. ``subject`` overrides the owner's shared subject
+        (a sandbox replica's own one, say); ``wait`` overrides the contract's deadline."""
+        deadline = wait if wait is not None else command.reply_timeout(self._timeout)
+        data = await self._request(subject or subject_for(command), command, deadline)
+        try:
+            return CommandReply.model_validate_json(data)
+        except ValidationError as error:
+            raise CommandRejectedError(ErrorCode.INTERNAL, f"malformed reply from {owner_of(command)}") from error
+
+    async def send(self, command: Command, *, subject: str | None = None, wait: float | None = None) -> CommandReply:
+        reply = await self.request(command, subject=subject, wait=wait)
+        if not reply.ok:
+            info = reply.error
+            raise CommandRejectedError(
+                info.code if info else ErrorCode.INTERNAL, info.detail if info else "command failed"
+            )
+        return reply
+
+    async def ask(
+        self, command: Command, reply_model: type[M], *, subject: str | None = None, wait: float | None = None
+    ) -> M:
+        """The typed ``result`` of a successful reply."""
+        reply = await self.send(command, subject=subject, wait=wait)
+        try:
+            return reply_model.model_validate(reply.result)
+        except ValidationError as error:
+            raise CommandRejectedError(ErrorCode.INTERNAL, f"malformed reply from {owner_of(command)}") from error
+
+    async def _request(self, subject: str, command: Command, deadline: float) -> bytes:
+        payload, headers = encode(command), contract_headers(command)
+        ends = time.monotonic() + deadline
+        for delay in (*self._backoff, None):
+            left = ends - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                msg = await self._client.request(subject, payload, timeout=left, headers=headers)
+            except (NoRespondersError, ConnectionReconnectingError):
+                if delay is None:
+                    break
+                await asyncio.sleep(min(delay, max(ends - time.monotonic(), 0)))
+            except NatsTimeoutError:
+                raise CommandUnavailableError(owner_of(command), f"did not answer within {deadline:g} s") from None
+            except ConnectionClosedError:
+                break
+            else:
+                return bytes(msg.data)
+        raise CommandUnavailableError(owner_of(command))
