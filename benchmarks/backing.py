@@ -22,9 +22,9 @@ import nats
 
 from cheatcode_contracts.streams import ALL_STREAMS
 from cheatcode_infra.dev_issuer import DevIssuer
+from cheatcode_infra.free_ports import free_port
 from cheatcode_infra.jwks_server import JwksServer
 from cheatcode_infra.nats_server import NatsServer
-from cheatcode_infra.ports import free_port
 from cheatcode_infra.postgres_server import PostgresServer
 from cheatcode_runtime.nats import ensure_streams
 

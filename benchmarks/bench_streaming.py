@@ -204,8 +204,8 @@ async def main(args: argparse.Namespace) -> None:
     import gc
 
     from cheatcode_contracts.streams import ALL_STREAMS
+    from cheatcode_infra.free_ports import free_port
     from cheatcode_infra.nats_server import NatsServer
-    from cheatcode_infra.ports import free_port
     from cheatcode_runtime.nats import NatsSettings, connect, ensure_streams
 
     gc.disable()  # the publisher's pauses would inflate latency (timestamp taken before the publish)

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 from cheatcode_infra.dev_issuer import DevIssuer
+from cheatcode_infra.free_ports import free_port
 from cheatcode_infra.home import StackHome
-from cheatcode_infra.ports import free_port
 
 # Settings from the developer's shell must not leak into the stack under test.
 _SCRUBBED_PREFIXES = ("CHEATCODE_",)

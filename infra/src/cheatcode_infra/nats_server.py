@@ -10,7 +10,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cheatcode_infra.ports import free_port
+from cheatcode_infra.free_ports import free_port
 
 
 def nats_server_binary() -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import asyncpg
 
-from cheatcode_infra.ports import free_port
+from cheatcode_infra.free_ports import free_port
 
 SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"

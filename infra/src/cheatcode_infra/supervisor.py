@@ -20,10 +20,10 @@ from pathlib import Path
 from cheatcode_contracts.streams import ALL_STREAMS
 from cheatcode_infra import nats_auth, preflight, stack_env
 from cheatcode_infra.dev_issuer import DevIssuer, write_jwks_url
+from cheatcode_infra.free_ports import free_port
 from cheatcode_infra.home import StackHome
 from cheatcode_infra.jwks_server import JwksServer
 from cheatcode_infra.nats_server import NatsServer
-from cheatcode_infra.ports import free_port
 from cheatcode_infra.postgres_server import PostgresServer
 from cheatcode_infra.processes import ChildSpec, SupervisedChild
 from cheatcode_infra.secret_files import read_or_create_secret

@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cheatcode_api.adapters.model_catalog import KV_BUCKET, ModelCatalog, ModelSettings
+from cheatcode_infra.free_ports import free_port
 from cheatcode_infra.mock_llm.app import create_app as mock_llm_app
-from cheatcode_infra.ports import free_port
 from tests.integration.api.streaming.sse import serve
 
 pytestmark = pytest.mark.integration

@@ -11,6 +11,19 @@ from cheatcode_contracts.base import Command, Event
 AppType = Literal["web", "mobile"]
 PROJECT = "project"
 
+# The port each app type's dev server listens on inside its sandbox (Next.js, Expo's Metro).
+PREVIEW_PORTS: dict[AppType, int] = {"web": 3000, "mobile": 8081}
+
+
+def as_app_type(value: object) -> AppType:
+    """The app type ``value`` names; anything unknown is ``"web"`` (the original's rule)."""
+    return "mobile" if value == "mobile" else "web"
+
+
+def preview_port(app_type: object) -> int:
+    """The dev server port of an app type (unknown values are web's)."""
+    return PREVIEW_PORTS[as_app_type(app_type)]
+
 
 class ProjectCreated(Event):
     type_name: ClassVar[str] = "project.created"

@@ -38,7 +38,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from cheatcode_contracts.base import Command, CommandReply, Event
-from cheatcode_contracts.projects import AppType
+from cheatcode_contracts.projects import AppType, as_app_type
 
 # Re-exported: callers take commands and their replies from this one module.
 from cheatcode_contracts.sandbox_replies import (
@@ -80,9 +80,15 @@ def sandbox_id_for(project_id: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, project_id))
 
 
-def app_dir(app_type: str) -> str:
+APP_DIRS: dict[AppType, str] = {
+    "web": f"{WORKSPACE_ROOT}/cheatcode-app",
+    "mobile": f"{WORKSPACE_ROOT}/cheatcode-mobile",
+}
+
+
+def app_dir(app_type: object) -> str:
     """The default working directory inside the sandbox (the original's "default workspace")."""
-    return f"{WORKSPACE_ROOT}/cheatcode-mobile" if app_type == "mobile" else f"{WORKSPACE_ROOT}/cheatcode-app"
+    return APP_DIRS[as_app_type(app_type)]
 
 
 def instance_token(instance_id: str) -> str:

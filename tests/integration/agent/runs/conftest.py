@@ -21,9 +21,9 @@ from cheatcode_agent.entrypoint.bootstrap import build
 from cheatcode_agent.entrypoint.runs import runs_registration
 from cheatcode_agent.runs_config import RunSettings
 from cheatcode_contracts.subjects import ping_subject
+from cheatcode_infra.free_ports import free_port
 from cheatcode_infra.mock_llm import create_app
 from cheatcode_infra.nats_server import NatsServer
-from cheatcode_infra.ports import free_port
 from cheatcode_runtime.nats import NatsSettings
 from cheatcode_runtime.service import ServiceHost
 from tests.integration.agent.runs.sandbox_double import SandboxProtocolDouble

@@ -22,7 +22,6 @@ MAX_FILE_BYTES = 10 * 1024**2
 MAX_TOTAL_BYTES = 50 * 1024**2
 MAX_FILES = 20
 MAX_PROMPT_CHARS = 100_000
-WORKSPACES = {"web": "/workspace/cheatcode-app", "mobile": "/workspace/cheatcode-mobile"}
 
 
 class InvalidInitiateError(Exception):
@@ -66,7 +65,7 @@ def upload_path(app_type: str, filename: str) -> str:
     name = filename.replace("/", "_").replace("\\", "_").strip()
     if name in ("", ".", ".."):
         name = "upload"
-    return f"{WORKSPACES.get(app_type, WORKSPACES['web'])}/{name}"
+    return f"{sb.app_dir(app_type)}/{name}"
 
 
 async def initiate(

@@ -16,6 +16,7 @@ from cheatcode_api.handlers.deps import NotFoundError
 from cheatcode_api.handlers.sandbox_client import SandboxClient
 from cheatcode_api.ports.read_models import CheckpointWaiter
 from cheatcode_contracts import sandbox as sb
+from cheatcode_contracts.projects import as_app_type, preview_port as app_preview_port
 
 PROJECTION = "sandboxes"
 SANDBOX_NOT_FOUND = "Sandbox not found"
@@ -47,8 +48,7 @@ async def ensure_active(deps: SandboxDeps, user_id: str, project_id: str) -> dic
     project = await deps.rows.project(project_id)
     if project is None or project.user_id != user_id:
         raise NotFoundError(PROJECT_NOT_FOUND)
-    app_type = "mobile" if project.app_type == "mobile" else "web"
-    command = sb.EnsureSandbox(project_id=project_id, user_id=user_id, app_type=app_type)
+    command = sb.EnsureSandbox(project_id=project_id, user_id=user_id, app_type=as_app_type(project.app_type))
     reply = await deps.client.send(command)
     info = sb.SandboxInfo.model_validate(reply.result)
     await deps.waiter.wait_for(PROJECTION, reply.position)  # the next sandbox route must find it
@@ -141,7 +141,7 @@ async def port_open(deps: SandboxDeps, row: SandboxRow, port: int) -> bool:
 
 
 def preview_port(row: SandboxRow) -> int:
-    return 8081 if row.app_type == "mobile" else 3000
+    return app_preview_port(row.app_type)
 
 
 def preview_url(base_url: str, row: SandboxRow, port: int) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from cheatcode_contracts import Event
+from cheatcode_contracts.projects import as_app_type
 from cheatcode_contracts.sandbox import (
     EnsureSandbox,
     SandboxCreated,
@@ -62,7 +63,7 @@ class Sandbox:
             project_id=self.project_id,
             status=self.status,
             host_instance_id=self.host,
-            app_type="mobile" if self.app_type == "mobile" else "web",
+            app_type=as_app_type(self.app_type),
             preview_token=self.preview_token,
             message=message,
         )

@@ -16,6 +16,7 @@ from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRow
 from cheatcode_api.handlers import sandboxes as use
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
 from cheatcode_contracts import ErrorCode, sandbox as sb
+from cheatcode_contracts.projects import preview_port
 
 WAIT_SECONDS = 60
 HEARTBEAT_SECONDS = 5
@@ -49,7 +50,7 @@ async def _watch(
     deps: use.SandboxDeps, row: SandboxRow, session_name: str, app_type: str, base_url: str
 ) -> AsyncIterator[dict[str, Any]]:
     yield {"type": "status", "status": "checking"}
-    port = 8081 if app_type == "mobile" else 3000
+    port = preview_port(app_type)
     began = last_beat = time.monotonic()
     announced = False
     while time.monotonic() - began < WAIT_SECONDS:

@@ -149,10 +149,10 @@ async def preview_url(row: Owned, deps: Deps, request: Request) -> dict[str, Any
 async def expo_url(row: Owned, deps: Deps, request: Request) -> dict[str, Any]:
     if row.app_type != "mobile":
         return {"expo_url": None, "status": "not_mobile_project", "message": "Expo URLs exist only for mobile projects"}
-    if not await use.port_open(deps, row, 8081):
+    if not await use.port_open(deps, row, use.preview_port(row)):
         message = "Expo URL not yet available. The dev server may still be starting."
         return {"expo_url": None, "status": "not_ready", "message": message}
-    http_url = use.preview_url(str(request.base_url), row, 8081)
+    http_url = use.preview_url(str(request.base_url), row, use.preview_port(row))
     expo = "exp://" + http_url.split("://", 1)[1].rstrip("/")
     return {"expo_url": expo, "preview_url": http_url, "status": "available", "method": "preview_proxy"}
 
