@@ -85,7 +85,7 @@ class Publisher:
         self._task: asyncio.Task[None] | None = None
 
     async def frame(self, run_id: str, content: str | None = None, status: str | None = None) -> None:
-        from cheatcode_contracts.runs import content_frame, encode_frame, status_frame
+        from cheatcode_contracts.frames import content_frame, encode_frame, status_frame
         from cheatcode_contracts.subjects import run_output_subject
 
         n = self.seq[run_id] = self.seq.get(run_id, 0) + 1
@@ -107,7 +107,7 @@ class Publisher:
         load generator stays far cheaper than what it measures (nats-py costs ~15 µs a publish)."""
         from urllib.parse import urlparse
 
-        from cheatcode_contracts.runs import content_frame, encode_frame
+        from cheatcode_contracts.frames import content_frame, encode_frame
         from cheatcode_contracts.subjects import run_output_subject
 
         url = urlparse(self.nats_url)

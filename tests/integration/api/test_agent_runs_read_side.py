@@ -19,17 +19,9 @@ from nats.aio.client import Client
 from cheatcode_api.entrypoint.app import create_app
 from cheatcode_api.entrypoint.bootstrap import Container, build_container
 from cheatcode_contracts import Event, build_registry
+from cheatcode_contracts.frames import content_frame, status_frame, tool_call_frame
 from cheatcode_contracts.projects import ProjectCreated
-from cheatcode_contracts.runs import (
-    RunCompleted,
-    RunRequested,
-    RunStarted,
-    RunStopped,
-    content_frame,
-    run_subject,
-    status_frame,
-    tool_call_frame,
-)
+from cheatcode_contracts.runs import RunCompleted, RunRequested, RunStarted, RunStopped, run_subject
 from cheatcode_contracts.streams import ALL_STREAMS
 from cheatcode_contracts.subjects import aggregate_subject
 from cheatcode_contracts.threads import ThreadCreated

@@ -13,7 +13,7 @@ from nats.js import api
 
 from cheatcode_contracts import Event, build_registry
 from cheatcode_contracts.envelope import decode_event
-from cheatcode_contracts.runs import decode_frame, is_terminal_frame, run_output_subject
+from cheatcode_contracts.frames import decode_frame, is_terminal_frame, run_output_subject
 
 
 @dataclass

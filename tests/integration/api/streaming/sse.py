@@ -15,7 +15,7 @@ import uvicorn
 from nats.js import JetStreamContext
 from starlette.types import ASGIApp
 
-from cheatcode_contracts.runs import encode_frame, run_output_subject
+from cheatcode_contracts.frames import encode_frame, run_output_subject
 
 
 def free_port() -> int:

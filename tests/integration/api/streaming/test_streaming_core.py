@@ -9,7 +9,7 @@ import httpx
 from nats.aio.client import Client
 
 from cheatcode_api.streaming import RunStreamHub
-from cheatcode_contracts.runs import content_frame, status_frame, tool_call_frame, tool_result_frame
+from cheatcode_contracts.frames import content_frame, status_frame, tool_call_frame, tool_result_frame
 from tests.integration.api.streaming.sse import SseReader, parse_events, publish
 
 

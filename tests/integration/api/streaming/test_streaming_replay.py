@@ -11,7 +11,7 @@ from nats.aio.client import Client
 
 from cheatcode_api.streaming import connect_streaming, replay
 from cheatcode_api.streaming.connection import StreamingNatsClient
-from cheatcode_contracts.runs import content_frame, run_output_subject, status_frame
+from cheatcode_contracts.frames import content_frame, run_output_subject, status_frame
 from cheatcode_infra.nats_server import NatsServer
 from cheatcode_runtime.nats import NatsSettings
 from tests.integration.api.streaming.sse import publish

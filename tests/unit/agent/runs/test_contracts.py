@@ -6,26 +6,28 @@ import json
 
 from cheatcode_contracts import build_registry, subject_for
 from cheatcode_contracts.envelope import MSG_ID_HEADER, contract_headers, decode_event, encode
-from cheatcode_contracts.runs import (
+from cheatcode_contracts.frames import (
     FRAME_STATUS_HEADER,
     FRAME_TYPE_HEADER,
-    TERMINAL_STATUSES,
-    RunRequested,
-    RunStopRequested,
-    StartRun,
-    StopRun,
-    UsageRecorded,
     content_frame,
     decode_frame,
     encode_frame,
     is_terminal_frame,
     is_terminal_headers,
     run_output_subject,
-    run_subject,
-    status_after,
     status_frame,
     tool_call_frame,
     tool_result_frame,
+)
+from cheatcode_contracts.runs import (
+    TERMINAL_STATUSES,
+    RunRequested,
+    RunStopRequested,
+    StartRun,
+    StopRun,
+    UsageRecorded,
+    run_subject,
+    status_after,
     usage_subject,
 )
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 
-from cheatcode_agent.domain.conversation import ELIDED, assistant_content, fit_to_context, to_chat, tool_content
+from cheatcode_agent.domain.conversation import (
+    ELIDED,
+    ToolCall,
+    assistant_content,
+    fit_to_context,
+    to_chat,
+    tool_content,
+)
 from cheatcode_agent.domain.limits import truncate
-from cheatcode_agent.ports.llm import ToolCall
 from cheatcode_contracts.threads import MessageAdded
 
 

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from cheatcode_agent.domain.conversation import ToolCall
 from cheatcode_agent.domain.limits import RunLimits
 from cheatcode_agent.domain.run import Run
 from cheatcode_agent.handlers.runs_loop import AgentLoop, LoopDeps, RunAborted
 from cheatcode_agent.handlers.runs_output import FrameWriter, ensure_terminal_frame
-from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, StreamItem, TextDelta, ToolCall, Usage
+from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, StreamItem, TextDelta, Usage
 from cheatcode_agent.ports.run_output import RunOutput
 from cheatcode_agent.ports.sandbox import SandboxError, SandboxPort
 from cheatcode_agent.tools import default_toolbox

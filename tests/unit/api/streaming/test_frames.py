@@ -13,7 +13,7 @@ from cheatcode_api.streaming.frames import (
     parse_last_event_id,
     stream_sequence,
 )
-from cheatcode_contracts.runs import content_frame, encode_frame as encode_contract_frame, status_frame
+from cheatcode_contracts.frames import content_frame, encode_frame as encode_contract_frame, status_frame
 
 
 def test_encode_frame_is_one_sse_event_with_id_and_the_body_untouched() -> None:

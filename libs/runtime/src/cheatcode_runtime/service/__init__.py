@@ -1,8 +1,8 @@
 """The common service runtime: settings, broker/app factory, ping, command handling, run loop."""
 
+from cheatcode_runtime.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
 from cheatcode_runtime.service.broker import build_app, build_broker
 from cheatcode_runtime.service.commands import CommandHandler, execute, register_command
-from cheatcode_runtime.service.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
 from cheatcode_runtime.service.host import Late, ServiceHost, build_service
 from cheatcode_runtime.service.ping import register_ping
 from cheatcode_runtime.service.runner import configure_logging, run, serve

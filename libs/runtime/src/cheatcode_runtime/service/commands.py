@@ -15,8 +15,8 @@ from typing import TypeVar
 from faststream.nats import NatsBroker
 
 from cheatcode_contracts import Command, CommandReply, ErrorCode, subject_for
+from cheatcode_runtime.errors import DomainError
 from cheatcode_runtime.eventstore import ConcurrencyError, EventStoreUnavailableError, TooManyConflictsError
-from cheatcode_runtime.service.errors import DomainError
 
 logger = logging.getLogger("cheatcode.commands")
 
@@ -56,10 +56,16 @@ def register_command(
     *,
     service: str,
     retries: int = DEFAULT_RETRIES,
+    subject: str | None = None,
+    queue: str | None = None,
+    max_workers: int | None = None,
 ) -> None:
     """Answer ``command`` on ``subject_for(command)`` with ``handle``'s reply.
 
     The instances of one service form a queue group, so each command is handled once.
+    ``subject`` answers elsewhere (one replica's own subject, say; it is also the documented
+    title), ``queue=""`` without a queue group, and ``max_workers`` handles that many at once
+    (faststream's default is one at a time; commands that take minutes need more).
     """
 
     async def subscriber(cmd: Command) -> CommandReply:
@@ -73,8 +79,9 @@ def register_command(
     subscriber.__annotations__ = {"cmd": command, "return": CommandReply}
     subscriber.__name__ = command.__name__
     broker.subscriber(
-        subject_for(command),
-        queue=service,
-        title=command.type_name,
+        subject or subject_for(command),
+        queue=service if queue is None else queue,
+        title=subject or command.type_name,
         description=(command.__doc__ or "").strip() or None,
+        max_workers=max_workers,
     )(subscriber)

@@ -8,7 +8,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from cheatcode_agent.ports.run_output import RunOutput
-from cheatcode_contracts.runs import decode_frame, encode_frame, run_output_subject
+from cheatcode_contracts.frames import decode_frame, encode_frame, run_output_subject
 
 
 class JetStreamRunOutput(RunOutput):

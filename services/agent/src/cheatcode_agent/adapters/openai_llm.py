@@ -17,6 +17,7 @@ from typing import Any
 import openai
 from openai import AsyncOpenAI
 
+from cheatcode_agent.domain.conversation import ToolCall
 from cheatcode_agent.ports.llm import (
     ChatRequest,
     Completion,
@@ -24,7 +25,6 @@ from cheatcode_agent.ports.llm import (
     LlmPort,
     StreamItem,
     TextDelta,
-    ToolCall,
     Usage,
     estimate_tokens,
 )

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from cheatcode_agent.ports.llm import ToolCall
 from cheatcode_contracts.threads import MessageAdded
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A function call the model asked for (an item of an assistant message's ``tool_calls``)."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    arguments_error: str | None = None  # set when the model's arguments were not a JSON object
+
 
 LLM_ROLES = {"user": "user", "assistant": "assistant", "tool": "tool"}
 

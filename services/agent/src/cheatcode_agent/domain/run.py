@@ -18,7 +18,7 @@ from cheatcode_contracts.runs import (
     StartRun,
     status_after,
 )
-from cheatcode_runtime.service import Invalid
+from cheatcode_runtime.errors import Invalid
 
 
 @dataclass

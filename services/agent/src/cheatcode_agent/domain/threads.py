@@ -8,7 +8,7 @@ from typing import Any
 
 from cheatcode_contracts import Event
 from cheatcode_contracts.threads import AddMessage, CreateThread, MessageAdded, ThreadCreated
-from cheatcode_runtime.service import Conflict
+from cheatcode_runtime.errors import Conflict
 
 
 @dataclass

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from cheatcode_agent.domain import conversation, threads
+from cheatcode_agent.domain.conversation import ToolCall
 from cheatcode_agent.domain.limits import RunLimits, truncate
 from cheatcode_agent.domain.prompt import system_prompt
 from cheatcode_agent.domain.run import Run
 from cheatcode_agent.handlers.runs_output import FrameWriter
 from cheatcode_agent.handlers.threads import add_message
 from cheatcode_agent.ports import EventStore
-from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, TextDelta, ToolCall
+from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, TextDelta
 from cheatcode_agent.ports.sandbox import SandboxPort
 from cheatcode_agent.tools import ToolBox, ToolContext, ToolResult
 from cheatcode_contracts import new_id

@@ -6,7 +6,7 @@ from typing import Any
 
 from cheatcode_agent.domain.run import Run
 from cheatcode_agent.ports.run_output import RunOutput
-from cheatcode_contracts.runs import (
+from cheatcode_contracts.frames import (
     content_frame,
     is_terminal_frame,
     status_frame,

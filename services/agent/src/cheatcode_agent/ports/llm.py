@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cheatcode_agent.domain.conversation import ToolCall
+
 
 @dataclass(frozen=True)
 class ToolSpec:
@@ -27,14 +29,6 @@ class ToolSpec:
             "type": "function",
             "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
         }
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    id: str
-    name: str
-    arguments: dict[str, Any]
-    arguments_error: str | None = None  # set when the model's arguments were not a JSON object
 
 
 @dataclass(frozen=True)

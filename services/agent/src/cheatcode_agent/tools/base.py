@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from cheatcode_agent.ports.llm import ToolCall, ToolSpec
+from cheatcode_agent.domain.conversation import ToolCall
+from cheatcode_agent.ports.llm import ToolSpec
 from cheatcode_agent.ports.sandbox import SandboxError, SandboxPort
 from cheatcode_contracts import Command
 

@@ -11,7 +11,8 @@ import json
 from collections.abc import Mapping
 from typing import Final
 
-from cheatcode_contracts.runs import FRAME_STATUS_HEADER, FRAME_TYPE_HEADER, TERMINAL_STATUSES
+from cheatcode_contracts.frames import FRAME_STATUS_HEADER, FRAME_TYPE_HEADER
+from cheatcode_contracts.runs import TERMINAL_STATUSES
 
 # A heartbeat without ``id:`` leaves the browser's Last-Event-ID untouched; sent as a data
 # event (not an SSE comment) because clients count ``onmessage`` silence to detect stale streams.
