@@ -90,9 +90,9 @@ GRANTS: dict[str, Grant] = {
         why="owns workspaces; forwards per-sandbox requests between its replicas; publishes no other aggregates",
     ),
     "billing": Grant(
-        publish=_events("billing", "usage"),
+        publish=_events("account"),
         subscribe=(service_commands_filter("billing"),),
-        why="owns plans, quotas and usage",
+        why="owns accounts: plans, quotas, metered usage, BYOK keys; consumes llm_usage events (durable consumer)",
     ),
     "integrations": Grant(
         publish=_events("integration", "deployment"),

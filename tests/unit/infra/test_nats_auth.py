@@ -36,7 +36,7 @@ def may_subscribe(user: str, subject: str) -> bool:
         ("agent", "cc.run.r1"),
         ("agent", "cc.cmd.sandbox.workspace.create"),
         ("sandbox", "cc.evt.sandbox.s1"),
-        ("billing", "cc.evt.usage.u1"),
+        ("billing", "cc.evt.account.u1"),
         ("integrations", "cc.evt.deployment.d1"),
         ("api", "cc.cmd.agent.project.create"),
         ("api", "cc.ping.billing"),

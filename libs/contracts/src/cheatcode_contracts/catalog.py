@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cheatcode_contracts import health, projects, runs, sandbox, threads
+from cheatcode_contracts import billing, health, projects, runs, sandbox, threads
 from cheatcode_contracts.base import Command, Contract
 from cheatcode_contracts.registry import ContractRegistry
 from cheatcode_contracts.subjects import command_subject
@@ -20,6 +20,8 @@ def all_contracts() -> tuple[type[Contract], ...]:
         *runs.COMMANDS,
         *sandbox.EVENTS,
         *sandbox.COMMANDS,
+        *billing.EVENTS,
+        *billing.COMMANDS,
         health.Ping,
     )
 
@@ -35,6 +37,7 @@ COMMAND_OWNERS: dict[type[Command], str] = {
     **{command: "agent" for command in threads.COMMANDS},
     **{command: "agent" for command in runs.COMMANDS},
     **{command: "sandbox" for command in sandbox.COMMANDS},
+    **{command: "billing" for command in billing.COMMANDS},
 }
 
 
