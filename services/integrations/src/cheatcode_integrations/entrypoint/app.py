@@ -1,22 +1,46 @@
-"""The integrations service's subscribers, as registration functions listed in ``bootstrap.REGISTRATIONS``.
+"""The integrations service's subscribers, one registration function per feature.
 
-The ping responder comes with every service host; command subscribers join here.
+Every function here has the :data:`Registration` shape and is listed in
+``bootstrap.REGISTRATIONS``; a feature adds its deps field to :class:`Deps`, its function
+here and one line there. The ping responder comes with every service host.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+from nats.aio.client import Client
+
+from cheatcode_contracts import CommandReply
+from cheatcode_integrations import SERVICE
 from cheatcode_integrations.config import Settings
-from cheatcode_runtime.service import ServiceHost
+from cheatcode_integrations.handlers.composio_commands import HANDLERS as COMPOSIO_HANDLERS, Handler
+from cheatcode_integrations.handlers.composio_deps import ComposioDeps
+from cheatcode_runtime.eventstore import EventStore
+from cheatcode_runtime.service import Late, ServiceHost, register_command
 
 
 @dataclass(frozen=True)
 class Deps:
-    """What handlers need; resources that need a live connection are ``Late`` values."""
+    """What handlers need. ``Late`` values are set once NATS is connected."""
 
     settings: Settings
+    nats: Late[Client]
+    event_store: Late[EventStore]
+    # One field per feature, built in bootstrap.py:
+    composio: ComposioDeps
 
 
 Registration = Callable[[ServiceHost, Deps], None]
+
+
+def register_composio(host: ServiceHost, deps: Deps) -> None:
+    """Composio catalog, credential profiles, connections and the agent's MCP servers."""
+    for command, handle in COMPOSIO_HANDLERS.items():
+        register_command(host.broker, command, _bind(handle, deps.composio), service=SERVICE, max_workers=32)
+
+
+def _bind(handle: Handler, composio: ComposioDeps) -> Callable[[Any], Awaitable[CommandReply]]:
+    return lambda command: handle(command, composio)
