@@ -92,11 +92,13 @@ GRANTS: dict[str, Grant] = {
     "billing": Grant(
         publish=_events("account"),
         subscribe=(service_commands_filter("billing"),),
+        kv_buckets=("billing_secret_keys",),  # wrapped data keys of BYOK secrets (cheatcode_runtime.secrets)
         why="owns accounts: plans, quotas, metered usage, BYOK keys; consumes llm_usage events (durable consumer)",
     ),
     "integrations": Grant(
         publish=_events("integration", "deployment"),
         subscribe=(service_commands_filter("integrations"),),
+        kv_buckets=("integrations_secret_keys",),  # wrapped data keys of credential profiles
         why="owns Composio profiles, MCP servers and deployments",
     ),
 }

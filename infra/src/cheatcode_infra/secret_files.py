@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -14,6 +15,21 @@ def write_private(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     path.chmod(0o600)
+
+
+def read_or_create_encryption_key(path: Path) -> str:
+    """The master key list (``CHEATCODE_ENCRYPTION_KEY``) at ``path``; one new key the first time.
+
+    The format is a Fernet key (urlsafe base64 of 32 random bytes). To rotate, write
+    ``NEW,OLD`` (newest first) into the file and restart; see cheatcode_runtime.secrets.
+    """
+    if path.exists():
+        value = path.read_text().strip()
+        if value:
+            return value
+    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    write_private(path, value.encode())
+    return value
 
 
 def read_or_create_secret(path: Path, nbytes: int = 24) -> str:

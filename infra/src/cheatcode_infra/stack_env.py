@@ -20,6 +20,7 @@ from cheatcode_infra.nats_auth import SERVICES
 # Start order: the API last, so the services it pings are already up.
 START_ORDER: tuple[str, ...] = tuple(sorted(SERVICES, key=lambda name: name == "api"))
 LLM_SERVICES = frozenset({"agent", "api"})
+SECRET_BOX_SERVICES = frozenset({"billing", "integrations"})  # they seal secrets (CHEATCODE_ENCRYPTION_KEY)
 
 
 def service_module(name: str) -> str:
@@ -54,6 +55,7 @@ class StackWiring:
     api_host: str
     api_port: int
     llm_base_url: str | None  # the local mock model, when it runs
+    encryption_key: str = ""  # master key list of the secrets box, from secrets/encryption-key
 
 
 def service_env(name: str, wiring: StackWiring, base: Mapping[str, str]) -> dict[str, str]:
@@ -80,6 +82,8 @@ def service_env(name: str, wiring: StackWiring, base: Mapping[str, str]) -> dict
             )
     if name == "sandbox":
         env.setdefault("CHEATCODE_SANDBOX_ROOT", str(wiring.home / "sandboxes"))
+    if name in SECRET_BOX_SERVICES and wiring.encryption_key:
+        env.setdefault("CHEATCODE_ENCRYPTION_KEY", wiring.encryption_key)
     if name in LLM_SERVICES and wiring.llm_base_url is not None:
         env.update(LLM_BASE_URL=wiring.llm_base_url, LLM_API_KEY="mock")
     return env
