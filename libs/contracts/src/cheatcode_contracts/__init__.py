@@ -9,6 +9,7 @@ from cheatcode_contracts.base import (
     Event,
     Query,
     new_id,
+    repeatable_ids,
     utc_now,
 )
 from cheatcode_contracts.catalog import SERVICES, build_registry, subject_for
@@ -27,6 +28,7 @@ __all__ = [
     "UnknownContractError",
     "build_registry",
     "new_id",
+    "repeatable_ids",
     "subject_for",
     "utc_now",
 ]

@@ -7,10 +7,14 @@ and a schema version so that stored messages can be decoded (and upcast) years l
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
-from uuid import uuid4
+from uuid import NAMESPACE_URL, uuid4, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,8 +23,33 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Set while a request is replayed under an idempotency key (see ``repeatable_ids``).
+_id_seed: ContextVar[tuple[str, Iterator[int]] | None] = ContextVar("cheatcode_id_seed", default=None)
+
+
 def new_id() -> str:
-    return str(uuid4())
+    """A random UUID, or the next id of the current ``repeatable_ids`` block."""
+    seeded = _id_seed.get()
+    if seeded is None:
+        return str(uuid4())
+    seed, counter = seeded
+    return str(uuid5(NAMESPACE_URL, f"cheatcode:{seed}:{next(counter)}"))
+
+
+@contextmanager
+def repeatable_ids(seed: str) -> Iterator[None]:
+    """Within the block, ``new_id()`` yields the same sequence for the same ``seed``.
+
+    A client that retries a POST with the same ``Idempotency-Key`` after a timeout must not
+    create a second project: running the same handler again under the same seed makes the
+    same ids and command ids, so the event store recognises the first write (same subject,
+    same ``Nats-Msg-Id``) instead of storing a second one.
+    """
+    token = _id_seed.set((seed, itertools.count()))
+    try:
+        yield
+    finally:
+        _id_seed.reset(token)
 
 
 class Contract(BaseModel):
@@ -53,6 +82,14 @@ class Command(Contract):
         """Seconds a caller should wait for the reply; a command that may legitimately run
         longer than the caller's usual deadline (a blocking shell command) says so here."""
         return default
+
+    def heartbeat_seconds(self) -> float | None:
+        """How often the owner says "still working" while it handles this command (None: never).
+
+        A command that may run long asks for heartbeats, so that a caller learns within a few
+        seconds that the owner died instead of waiting out the whole ``reply_timeout``.
+        """
+        return None
 
 
 class Query(Contract):
