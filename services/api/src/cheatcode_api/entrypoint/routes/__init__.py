@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from cheatcode_api.entrypoint.routes import (
     agent_runs,
+    billing_payment_methods,
     health,
     messages,
     models,
@@ -27,4 +28,5 @@ def all_routers() -> list[APIRouter]:
         preview_proxy.router,
         agent_runs.router,
         models.router,
+        billing_payment_methods.router,
     ]
