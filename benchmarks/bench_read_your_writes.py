@@ -50,16 +50,16 @@ async def time_rebuild(env: dict[str, str]) -> tuple[int, float]:
     """Drop every read model, then time a fresh container replaying the whole log (in this process)."""
     from cheatcode_api.adapters.postgres.migrate import drop_schema
     from cheatcode_api.config import Settings
-    from cheatcode_api.entrypoint.bootstrap import build_container
+    from cheatcode_api.entrypoint.bootstrap import build_infrastructure
 
     settings = Settings(
         database_url=env["CHEATCODE_DATABASE_URL"], nats={"url": env["CHEATCODE_NATS_URL"]}, instance_id="bench-rebuild"
     )
-    container = await build_container(settings)
+    container = await build_infrastructure(settings)
     async with container.pool.acquire() as conn:
         await drop_schema(conn, settings.database_schema)
     await container.close()
-    container = await build_container(settings)  # migrates the empty schema again
+    container = await build_infrastructure(settings)  # migrates the empty schema again
     try:
         last = (await container.js.stream_info("EVENTS")).state.last_seq
         started = time.perf_counter()

@@ -17,7 +17,7 @@ import pytest
 from nats.aio.client import Client
 
 from cheatcode_api.entrypoint.app import create_app
-from cheatcode_api.entrypoint.bootstrap import Container, build_container
+from cheatcode_api.entrypoint.bootstrap import Infrastructure, build_infrastructure
 from cheatcode_contracts import Event, build_registry
 from cheatcode_contracts.frames import content_frame, status_frame, tool_call_frame
 from cheatcode_contracts.projects import ProjectCreated
@@ -40,7 +40,7 @@ ALICE, BOB = "user_runs_alice", "user_runs_bob"
 @dataclass
 class Stack:
     http: httpx.AsyncClient
-    container: Container
+    container: Infrastructure  # below the ports: JetStream, the waiter
     base_url: str
 
 
@@ -67,8 +67,9 @@ async def stack(
     database_url: str,
     jwks: JwksDouble,  # noqa: F811
 ) -> AsyncIterator[Stack]:
-    container = await build_container(api_settings(private_server, database_url, jwks))
-    async with serve(create_app(container)) as base_url, httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+    container = await build_infrastructure(api_settings(private_server, database_url, jwks))
+    app = create_app(container.container)
+    async with serve(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=10) as http:
         yield Stack(http, container, base_url)  # the app's lifespan closes the container
 
 

@@ -15,10 +15,11 @@ from cheatcode_agent.config import Settings as AgentSettings
 from cheatcode_agent.entrypoint.bootstrap import build as build_agent
 from cheatcode_api.config import Settings
 from cheatcode_api.entrypoint.app import create_app
-from cheatcode_api.entrypoint.bootstrap import Container, build_container
+from cheatcode_api.entrypoint.bootstrap import Infrastructure, build_infrastructure
+from cheatcode_contracts.streams import ALL_STREAMS
 from cheatcode_contracts.subjects import ping_subject
 from cheatcode_infra.nats_server import NatsServer
-from cheatcode_runtime.nats import NatsSettings
+from cheatcode_runtime.nats import NatsSettings, connect, ensure_streams
 from tests.support.clerk_double import ISSUER, PARTY, JwksDouble, SigningKey
 from tests.support.requests import request_when_ready
 
@@ -62,18 +63,31 @@ def api_settings(nats_server: NatsServer, database_url: str, jwks: JwksDouble, *
     return Settings(**values)
 
 
+async def provision(settings: Settings) -> None:
+    """What ``cheatcode provision`` does before the API starts: the API only checks the streams."""
+    client = await connect(settings.nats, name="test-provisioner")
+    try:
+        await ensure_streams(client.jetstream(), ALL_STREAMS)
+    finally:
+        await client.close()
+
+
 @asynccontextmanager
-async def running_api(settings: Settings, **app_options: Any) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
-    """Container + app with its lifespan running, driven in-process over ASGI."""
-    container = await build_container(settings)
-    app: FastAPI = create_app(container, **app_options)
+async def running_api(
+    settings: Settings, **app_options: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, Infrastructure]]:
+    """The app over real adapters with its lifespan running, driven in-process over ASGI; also
+    yields the infrastructure below the container's ports (pool, JetStream, runner)."""
+    await provision(settings)
+    infrastructure = await build_infrastructure(settings)
+    app: FastAPI = create_app(infrastructure.container, **app_options)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
-            yield client, container
+            yield client, infrastructure
 
 
-RunningApi = Callable[..., AbstractAsyncContextManager[tuple[httpx.AsyncClient, Container]]]
+RunningApi = Callable[..., AbstractAsyncContextManager[tuple[httpx.AsyncClient, Infrastructure]]]
 
 
 @pytest.fixture(scope="module")

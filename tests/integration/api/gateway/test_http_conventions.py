@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
-from cheatcode_api.entrypoint.bootstrap import Container
+from cheatcode_api.entrypoint.bootstrap import Infrastructure
 from cheatcode_api.entrypoint.deps import AdminAccess, CurrentUser, StreamUser
 from cheatcode_infra.nats_server import NatsServer
 from tests.integration.api.gateway.conftest import KEY, api_settings, running_api, token
@@ -37,14 +37,14 @@ async def boom() -> None:
 @pytest.fixture(scope="module")
 async def edge(
     agent: None, nats_server: NatsServer, database_url: str, jwks: JwksDouble
-) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
+) -> AsyncIterator[tuple[httpx.AsyncClient, Infrastructure]]:
     settings = api_settings(nats_server, database_url, jwks, admin_api_key="s3cret", read_your_writes_timeout=0.5)
     async with running_api(settings, extra_routers=[probe]) as running:
         yield running
 
 
 async def test_stream_routes_take_the_token_from_the_query_or_the_header(
-    edge: tuple[httpx.AsyncClient, Container],
+    edge: tuple[httpx.AsyncClient, Infrastructure],
 ) -> None:
     client, _ = edge
     by_query = await client.get("/api/probe/stream", params={"token": KEY.mint("q_user")})
@@ -62,7 +62,7 @@ async def test_stream_routes_take_the_token_from_the_query_or_the_header(
     assert bad.status_code == 401 and bad.json()["detail"].startswith("Invalid token")
 
 
-async def test_expired_and_alg_none_tokens_get_401(edge: tuple[httpx.AsyncClient, Container]) -> None:
+async def test_expired_and_alg_none_tokens_get_401(edge: tuple[httpx.AsyncClient, Infrastructure]) -> None:
     client, _ = edge
     expired = await client.get("/api/projects", headers={"Authorization": f"Bearer {KEY.mint(ttl=-600)}"})
     assert expired.status_code == 401 and "expired" in expired.json()["detail"]
@@ -76,7 +76,7 @@ async def test_expired_and_alg_none_tokens_get_401(edge: tuple[httpx.AsyncClient
     [({}, 401), ({"X-API-Key": "wrong"}, 403), ({"X-API-Key": "s3cret"}, 200), ({"X-Admin-Api-Key": "s3cret"}, 200)],
 )
 async def test_admin_key_headers(
-    edge: tuple[httpx.AsyncClient, Container], headers: dict[str, str], status: int
+    edge: tuple[httpx.AsyncClient, Infrastructure], headers: dict[str, str], status: int
 ) -> None:
     client, _ = edge
     response = await client.get("/api/probe/admin", headers={**token("admin_user"), **headers})
@@ -91,19 +91,19 @@ async def test_admin_routes_answer_503_without_a_configured_key(
     assert response.status_code == 503 and response.json() == {"detail": "Admin API key not configured on server"}
 
 
-async def test_unexpected_errors_are_a_generic_500(edge: tuple[httpx.AsyncClient, Container]) -> None:
+async def test_unexpected_errors_are_a_generic_500(edge: tuple[httpx.AsyncClient, Infrastructure]) -> None:
     client, _ = edge
     response = await client.get("/api/probe/boom")
     assert response.status_code == 500 and response.json() == {"detail": "Internal server error"}
 
 
-async def test_unknown_routes_are_404_with_detail(edge: tuple[httpx.AsyncClient, Container]) -> None:
+async def test_unknown_routes_are_404_with_detail(edge: tuple[httpx.AsyncClient, Infrastructure]) -> None:
     client, _ = edge
     response = await client.get("/api/nothing-here")
     assert response.status_code == 404 and "detail" in response.json()
 
 
-async def test_security_headers_and_cors(edge: tuple[httpx.AsyncClient, Container]) -> None:
+async def test_security_headers_and_cors(edge: tuple[httpx.AsyncClient, Infrastructure]) -> None:
     client, _ = edge
     response = await client.get("/api/health", headers={"Origin": "http://localhost:3000"})
     assert response.headers["x-content-type-options"] == "nosniff"
@@ -128,7 +128,9 @@ async def test_security_headers_and_cors(edge: tuple[httpx.AsyncClient, Containe
     assert "access-control-allow-origin" not in foreign.headers
 
 
-async def test_a_post_never_returns_before_the_read_model_has_it(edge: tuple[httpx.AsyncClient, Container]) -> None:
+async def test_a_post_never_returns_before_the_read_model_has_it(
+    edge: tuple[httpx.AsyncClient, Infrastructure],
+) -> None:
     client, container = edge
     await container.stop_background()  # no projection runner: the read model cannot catch up
     try:
@@ -145,7 +147,7 @@ async def test_a_post_never_returns_before_the_read_model_has_it(edge: tuple[htt
     assert names == ["stuck"]
 
 
-async def test_the_openapi_document_lists_the_routes(edge: tuple[httpx.AsyncClient, Container]) -> None:
+async def test_the_openapi_document_lists_the_routes(edge: tuple[httpx.AsyncClient, Infrastructure]) -> None:
     client, _ = edge
     document = (await client.get("/api/openapi.json")).json()
     for path in ("/api/health", "/api/health/deep", "/api/projects", "/api/projects/{project_id}", "/api/threads",

@@ -15,7 +15,7 @@ from nats.js import api
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.migrate import drop_schema
 from cheatcode_api.adapters.postgres.runner import EventGapError
-from cheatcode_api.entrypoint.bootstrap import Container
+from cheatcode_api.entrypoint.bootstrap import Infrastructure
 from cheatcode_contracts.streams import EVENTS
 from cheatcode_contracts.subjects import all_events_filter
 from cheatcode_infra.nats_server import NatsServer
@@ -31,7 +31,7 @@ SNAPSHOT = {
 }
 
 
-async def snapshot(container: Container) -> dict[str, list[dict[str, Any]]]:
+async def snapshot(container: Infrastructure) -> dict[str, list[dict[str, Any]]]:
     async with container.pool.acquire() as conn:
         return {table: [dict(row) for row in await conn.fetch(query)] for table, query in SNAPSHOT.items()}
 
@@ -46,7 +46,7 @@ async def populate(client: Any, user: str) -> None:
             assert (await client.post(url, json={"content": text}, headers=headers)).status_code == 200
 
 
-async def caught_up(container: Container) -> None:
+async def caught_up(container: Infrastructure) -> None:
     last = (await container.js.stream_info(EVENTS.name)).state.last_seq
     for name in container.runner.names:
         await container.waiter.wait_for(name, last)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cheatcode_api.domain.models import (
+from cheatcode_api.domain.model_catalog import (
     FALLBACK_MODELS,
     choose_default,
     from_openai_compatible,

@@ -1,6 +1,6 @@
 """Where ``/api/models/available`` gets its list: OpenRouter, a local OpenAI-compatible server, or built in.
 
-- ``OPENROUTER_API_KEY`` set: OpenRouter's programming catalog, filtered (domain.models),
+- ``OPENROUTER_API_KEY`` set: OpenRouter's programming catalog, filtered (domain.model_catalog),
   shared by every API replica through the NATS KV bucket ``api_models`` (1 h TTL) and
   kept 30 min in process; a failed fetch falls back to the built-in list for a minute.
 - else ``LLM_BASE_URL`` set (the local mock model, Ollama, vLLM): that server's ``/models``,
@@ -22,13 +22,14 @@ from nats.js.kv import KeyValue
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cheatcode_api.domain.models import (
+from cheatcode_api.domain.model_catalog import (
     DEFAULT_MODEL,
     FALLBACK_MODELS,
     from_openai_compatible,
     from_openrouter,
     with_default as catalog_with_default,
 )
+from cheatcode_api.ports.model_catalog import ModelCatalog
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class ModelSettings(BaseSettings):
     timeout_seconds: float = 10.0
 
 
-class ModelCatalog:
+class RemoteModelCatalog(ModelCatalog):
     def __init__(self, settings: ModelSettings, js: JetStreamContext | None) -> None:
         self._settings = settings
         self._js = js

@@ -108,3 +108,23 @@ def message_row(event: MessageAdded, position: int) -> MessageRow:
 def thread_touched_at(event: MessageAdded) -> datetime:
     """A new message makes its thread the most recently updated one."""
     return event.occurred_at
+
+
+@dataclass(frozen=True)
+class SandboxRow:
+    """A live sandbox with the facts its routes need (owner, preview token, project name)."""
+
+    sandbox_id: str
+    project_id: str
+    user_id: str
+    app_type: str
+    status: str
+    preview_token: str
+    project_name: str
+
+
+@dataclass(frozen=True)
+class ProjectOwner:
+    project_id: str
+    user_id: str
+    app_type: str

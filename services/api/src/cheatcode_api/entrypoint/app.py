@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from cheatcode_api.entrypoint.bootstrap import Container
+from cheatcode_api.entrypoint.container import Container
 from cheatcode_api.entrypoint.errors import install_error_handlers
 from cheatcode_api.entrypoint.middleware import install_middleware
 from cheatcode_api.entrypoint.routes import all_routers

@@ -1,14 +1,22 @@
-"""Composition root: builds every adapter from :class:`Settings`. No module-level singletons."""
+"""Composition root: the only module that builds adapters. No module-level singletons.
+
+``build_infrastructure(settings)`` connects NATS and PostgreSQL, migrates, and builds every
+adapter; its ``container`` is the port-typed :class:`Container` the app is given. To add a
+dependency: a port in ``ports/``, a field on ``Container``, its adapter built here.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 import asyncpg
 from nats.aio.client import Client
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 
 from cheatcode_api.adapters.auth import JwksTokenVerifier, JwksVerifierSettings
@@ -20,90 +28,105 @@ from cheatcode_api.adapters.health import (
     ServicePingProbe,
     StreamProbe,
 )
+from cheatcode_api.adapters.model_catalog import ModelSettings, RemoteModelCatalog
 from cheatcode_api.adapters.nats import NatsCommandBus
-from cheatcode_api.adapters.nats.ping import answer_pings
+from cheatcode_api.adapters.nats.streams import check_streams
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.migrate import apply_migrations
-from cheatcode_api.adapters.postgres.projection import Projection
 from cheatcode_api.adapters.postgres.projections import all_projections
 from cheatcode_api.adapters.postgres.read_models import PostgresReadModels
 from cheatcode_api.adapters.postgres.run_reads import PostgresRunReads
 from cheatcode_api.adapters.postgres.runner import ProjectionRunner
+from cheatcode_api.adapters.postgres.sandbox_rows import PostgresSandboxReads
 from cheatcode_api.adapters.postgres.waiter import PostgresCheckpointWaiter
 from cheatcode_api.config import Settings
-from cheatcode_api.handlers import HandlerDeps
-from cheatcode_api.ports.agent_runs import RunReads
+from cheatcode_api.entrypoint.container import Background, Container
 from cheatcode_api.ports.auth import TokenVerifier
-from cheatcode_api.ports.commands import CommandBus
 from cheatcode_api.ports.health import HealthProbe
 from cheatcode_api.streaming import RunStreamHub, connect_streaming
-from cheatcode_contracts import ContractRegistry, build_registry
+from cheatcode_contracts import build_registry
 from cheatcode_contracts.catalog import SERVICES
 from cheatcode_contracts.streams import ALL_STREAMS
-from cheatcode_runtime.nats import connect, ensure_streams
+from cheatcode_runtime.nats import answer_pings, connect
 
 log = logging.getLogger(__name__)
 
+SERVICE = "api"
+
 
 @dataclass
-class Container:
-    """Everything the app needs, built once per process. Routers reach it via ``get_container``."""
+class Infrastructure(Background):
+    """The concrete side: connections, the projection runner, background tasks.
+
+    Only the composition root, ``main`` and tests that reach below the ports use it.
+    """
 
     settings: Settings
     nc: Client  # NATS connection (requests, subscriptions)
     js: JetStreamContext  # JetStream context on ``nc`` (streams, consumers, replay)
     database: Database  # DSN + schema; ``database.connect()`` for a dedicated connection
     pool: asyncpg.Pool  # shared pool; its connections have the API schema as search_path
-    registry: ContractRegistry
-    verifier: TokenVerifier
-    commands: CommandBus
-    waiter: PostgresCheckpointWaiter  # read-your-writes
-    read_models: PostgresReadModels
-    projections: list[Projection]
     runner: ProjectionRunner
-    health_probes: list[HealthProbe]
-    run_reads: RunReads
+    waiter: PostgresCheckpointWaiter
     streams: RunStreamHub  # agent-run output → SSE, on its own NATS connection
+    container: Container = field(init=False)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    pings: Subscription | None = None
 
-    @property
-    def handler_deps(self) -> HandlerDeps:
-        return HandlerDeps(commands=self.commands, waiter=self.waiter, read_models=self.read_models)
-
-    def start_background(self) -> None:
-        """Start the projection runner and the checkpoint listener (called by the app's lifespan)."""
+    def start(self) -> None:
+        """Start the projection runner and the checkpoint listener (the app's lifespan calls it)."""
         if not self.tasks:
             self.tasks = [
                 asyncio.create_task(self.runner.run(), name="projection-runner"),
                 asyncio.create_task(self.waiter.listen(), name="checkpoint-listener"),
-                asyncio.create_task(answer_pings(self.nc, self.settings.instance_id), name="ping-responder"),
             ]
 
-    async def stop_background(self, within: float = 10.0) -> None:
-        """Cancel the background tasks; shutdown never waits more than ``within`` seconds on them
-        (a NATS client call inside a cancelled task's cleanup can block on a dead connection)."""
+    # The old names, still used by tests and benchmarks.
+    def start_background(self) -> None:
+        self.start()
+
+    async def stop_background(self, within: float | None = None) -> None:
+        await self.stop(within)
+
+    async def stop(self, within: float | None = None) -> None:
+        """Cancel the background tasks, waiting at most ``within`` seconds for them (a NATS call
+        in a cancelled task's cleanup can block on a dead connection)."""
+        wait = self.settings.shutdown_timeout / 2 if within is None else within
         for task in self.tasks:
             task.cancel()
         if self.tasks:
-            _, stuck = await asyncio.wait(self.tasks, timeout=within)
+            _, stuck = await asyncio.wait(self.tasks, timeout=max(wait, 0.01))
             for task in stuck:
-                log.warning("background task %s did not stop within %.0f s; abandoning it", task.get_name(), within)
+                log.warning("background task %s did not stop within %.1f s; abandoning it", task.get_name(), wait)
         self.tasks = []
 
     async def close(self) -> None:
-        await self.stop_background()
-        await self.verifier.close()
-        try:  # unsubscribing talks to NATS, which may be the thing that is gone
-            await asyncio.wait_for(self.streams.close(), 10)
-        except TimeoutError:
-            log.warning("SSE streams did not close within 10 s; abandoning them")
-        try:  # close() waits for every borrowed connection: never let shutdown hang on one
-            await asyncio.wait_for(self.pool.close(), 10)
-        except TimeoutError:
-            log.warning("PostgreSQL pool did not close within 10 s; terminating it")
-            self.pool.terminate()
-        with contextlib.suppress(Exception):
-            await self.nc.drain()
+        """Release everything within ``settings.shutdown_timeout`` seconds in all: each step gets
+        what is left of that budget and is abandoned (with a warning) when it runs out."""
+        ends = time.monotonic() + self.settings.shutdown_timeout
+
+        def left() -> float:
+            return max(ends - time.monotonic(), 0.01)
+
+        await self.stop(left() / 2)
+        if self.pings is not None:
+            await _bounded("ping responder", self.pings.unsubscribe(), left())
+        await _bounded("token verifier", self.container.verifier.close(), left())
+        await _bounded("SSE streams", self.streams.close(), left())
+        if not await _bounded("PostgreSQL pool", self.pool.close(), left()):
+            self.pool.terminate()  # close() waits for every borrowed connection
+        await _bounded("NATS connection", self.nc.drain(), left())
+
+
+async def _bounded(what: str, step: Awaitable[None], seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(step, seconds)
+    except TimeoutError:
+        log.warning("shutdown: %s did not close within %.1f s; abandoning it", what, seconds)
+        return False
+    except Exception as error:  # the thing it talks to may be what is gone
+        log.warning("shutdown: closing %s failed: %r", what, error)
+    return True
 
 
 def build_verifier(settings: Settings) -> TokenVerifier:
@@ -141,23 +164,23 @@ async def _create_pool(database: Database, settings: Settings, attempts: int = 3
     raise AssertionError("unreachable")
 
 
-async def build_container(settings: Settings) -> Container:
+async def build_infrastructure(settings: Settings) -> Infrastructure:
     nc = await connect(settings.nats, name=f"api:{settings.instance_id}")
     js = nc.jetstream()
     try:
-        await ensure_streams(js, ALL_STREAMS)
-    except Exception as error:  # the supervisor may own stream management under tighter permissions
-        log.warning("could not ensure JetStream streams: %r", error)
-    database = Database(settings.database_url, settings.database_schema)
-    pool = await _create_pool(database, settings)
-    registry = build_registry()
-    projections = all_projections()
+        await check_streams(js, ALL_STREAMS)
+        database = Database(settings.database_url, settings.database_schema)
+        pool = await _create_pool(database, settings)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await nc.close()
+        raise
     waiter = PostgresCheckpointWaiter(database, pool, default_timeout=settings.read_your_writes_timeout)
     runner = ProjectionRunner(
         database,
         js,
-        registry,
-        projections,
+        build_registry(),
+        all_projections(),
         batch_size=settings.projection_batch_size,
         standby_interval=settings.projection_standby_interval,
         on_advanced=waiter.observe,
@@ -166,26 +189,33 @@ async def build_container(settings: Settings) -> Container:
         NatsProbe(nc),
         *(StreamProbe(js, spec.name) for spec in ALL_STREAMS),
         PostgresProbe(pool),
-        *(ServicePingProbe(nc, service) for service in SERVICES if service != "api"),
+        *(ServicePingProbe(nc, service) for service in SERVICES if service != SERVICE),
         ProjectionLagProbe(js, pool, runner),
     ]
-    return Container(
+    streams = await _start_streams(settings)
+    infrastructure = Infrastructure(
+        settings=settings, nc=nc, js=js, database=database, pool=pool, runner=runner, waiter=waiter, streams=streams
+    )
+    infrastructure.container = Container(
         settings=settings,
-        nc=nc,
-        js=js,
-        database=database,
-        pool=pool,
-        registry=registry,
         verifier=build_verifier(settings),
         commands=NatsCommandBus(nc, timeout=settings.command_timeout),
         waiter=waiter,
         read_models=PostgresReadModels(pool),
-        projections=projections,
-        runner=runner,
-        health_probes=probes,
         run_reads=PostgresRunReads(pool),
-        streams=await _start_streams(settings),
+        sandbox_reads=PostgresSandboxReads(pool),
+        model_catalog=RemoteModelCatalog(ModelSettings(), js),
+        run_streams=streams,
+        health_probes=probes,
+        background=infrastructure,
     )
+    infrastructure.pings = await answer_pings(nc, service=SERVICE, instance_id=settings.instance_id)
+    return infrastructure
+
+
+async def build_container(settings: Settings) -> Container:
+    """The app's container over real adapters; ``container.close()`` releases them."""
+    return (await build_infrastructure(settings)).container
 
 
 async def _start_streams(settings: Settings) -> RunStreamHub:

@@ -4,7 +4,7 @@
 - ``StreamUser``     — ``?token=`` (takes precedence) or the header: for SSE routes,
                        because a browser's EventSource cannot send headers.
 - ``AdminAccess``    — ``X-API-Key`` or ``X-Admin-Api-Key`` compared in constant time.
-- ``ContainerDep``   — the process's :class:`Container` (NATS, JetStream, pool, ...).
+- ``ContainerDep``   — the process's :class:`Container` (every dependency, typed by its port).
 - ``Deps``           — :class:`HandlerDeps` for the use cases in ``handlers``.
 """
 
@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from cheatcode_api.entrypoint.bootstrap import Container
+from cheatcode_api.entrypoint.container import Container
 from cheatcode_api.handlers import HandlerDeps
 from cheatcode_api.ports.auth import AuthenticatedUser, InvalidTokenError
 

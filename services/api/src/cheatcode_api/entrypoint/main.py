@@ -23,7 +23,14 @@ async def serve(settings: Settings) -> None:
     app = create_app(container)
     tune_gc()  # after start-up: see cheatcode_api.streaming.gc_tuning
     config = uvicorn.Config(
-        app, host=settings.api_host, port=settings.api_port, log_level="info", lifespan="on", access_log=False
+        app,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="info",
+        lifespan="on",
+        access_log=False,
+        # Without it uvicorn waits for every open SSE stream before the lifespan may close the container.
+        timeout_graceful_shutdown=settings.shutdown_grace,
     )
     await uvicorn.Server(config).serve()  # handles SIGINT/SIGTERM; the lifespan closes the container
 

@@ -86,7 +86,7 @@ async def initiate(
         project_id=project_id, user_id=user_id, name=project_name(text), app_type=app, model_name=model_name or None
     )
     await deps.send_and_wait(create, "projects")
-    reply = await sandboxes.client.send(sb.EnsureSandbox(project_id=project_id, user_id=user_id, app_type=app))
+    reply = await sandboxes.commands.send(sb.EnsureSandbox(project_id=project_id, user_id=user_id, app_type=app))
     sandbox = sb.SandboxInfo.model_validate(reply.result)
     text += await _write_uploads(sandboxes, sandbox.sandbox_id, app, uploads)
     thread_id = new_id()
@@ -119,7 +119,7 @@ async def _write_uploads(sandboxes: SandboxDeps, sandbox_id: str, app: str, uplo
                 command = sb.WriteFile(
                     sandbox_id=sandbox_id, path=path, content_b64=sb.b64encode(piece), append=start > 0
                 )
-                await sandboxes.client.send(command)
+                await sandboxes.commands.send(command)
         except Exception as error:  # one bad file must not lose the others or the request
             failed.append(f"{upload.filename}: {error}")
             continue

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRow, SandboxRows
+from cheatcode_api.domain.rows import SandboxRow
 from cheatcode_api.handlers.deps import NotFoundError
-from cheatcode_api.handlers.sandbox_client import SandboxClient
+from cheatcode_api.ports.commands import CommandBus
 from cheatcode_api.ports.read_models import CheckpointWaiter
+from cheatcode_api.ports.sandboxes import SandboxReads
 from cheatcode_contracts import sandbox as sb
 from cheatcode_contracts.projects import as_app_type, preview_port as app_preview_port
 
@@ -28,8 +29,8 @@ _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 @dataclass(frozen=True)
 class SandboxDeps:
-    client: SandboxClient
-    rows: SandboxRows
+    commands: CommandBus
+    rows: SandboxReads
     waiter: CheckpointWaiter
 
 
@@ -49,7 +50,7 @@ async def ensure_active(deps: SandboxDeps, user_id: str, project_id: str) -> dic
     if project is None or project.user_id != user_id:
         raise NotFoundError(PROJECT_NOT_FOUND)
     command = sb.EnsureSandbox(project_id=project_id, user_id=user_id, app_type=as_app_type(project.app_type))
-    reply = await deps.client.send(command)
+    reply = await deps.commands.send(command)
     info = sb.SandboxInfo.model_validate(reply.result)
     await deps.waiter.wait_for(PROJECTION, reply.position)  # the next sandbox route must find it
     return {"status": "success", "sandbox_id": info.sandbox_id, "message": info.message or "Sandbox is active"}
@@ -78,13 +79,13 @@ async def upload(deps: SandboxDeps, row: SandboxRow, path: str, chunks: AsyncIte
 
 async def _write(deps: SandboxDeps, row: SandboxRow, path: str, data: bytes, *, append: bool) -> None:
     command = sb.WriteFile(sandbox_id=row.sandbox_id, path=path, content_b64=sb.b64encode(data), append=append)
-    await deps.client.send(command)
+    await deps.commands.send(command)
 
 
 async def read_all(deps: SandboxDeps, row: SandboxRow, path: str) -> bytes:
     data, offset = bytearray(), 0
     while True:
-        chunk: sb.FileChunk = await deps.client.ask(sb.ReadFile(sandbox_id=row.sandbox_id, path=path, offset=offset))
+        chunk = await deps.commands.ask(sb.ReadFile(sandbox_id=row.sandbox_id, path=path, offset=offset), sb.FileChunk)
         if chunk.size > MAX_DOWNLOAD_BYTES:
             raise TooLargeError(f"File too large to download: the limit is {MAX_DOWNLOAD_BYTES} bytes")
         data += sb.b64decode(chunk.content_b64)
@@ -94,13 +95,13 @@ async def read_all(deps: SandboxDeps, row: SandboxRow, path: str) -> bytes:
 
 
 async def archive(deps: SandboxDeps, row: SandboxRow) -> bytes:
-    info: sb.ArchiveInfo = await deps.client.ask(sb.CreateArchive(sandbox_id=row.sandbox_id))
+    info = await deps.commands.ask(sb.CreateArchive(sandbox_id=row.sandbox_id), sb.ArchiveInfo)
     if info.size > MAX_DOWNLOAD_BYTES:
         raise TooLargeError("The workspace is too large to download as one archive")
     data = bytearray()
     while True:
         command = sb.ReadArchive(sandbox_id=row.sandbox_id, archive_id=info.archive_id, offset=len(data))
-        chunk: sb.FileChunk = await deps.client.ask(command)
+        chunk = await deps.commands.ask(command, sb.FileChunk)
         data += sb.b64decode(chunk.content_b64)
         if chunk.eof:
             return bytes(data)
@@ -112,7 +113,7 @@ def archive_name(project_name: str) -> str:
 
 async def execute(deps: SandboxDeps, row: SandboxRow, body: dict[str, Any]) -> dict[str, Any]:
     command = sb.ExecuteCommand(sandbox_id=row.sandbox_id, **body)
-    result: sb.ExecuteResult = await deps.client.ask(command)
+    result = await deps.commands.ask(command, sb.ExecuteResult)
     if result.blocking:
         return {"output": result.output, "exit_code": result.exit_code, "success": result.success, "blocking": True}
     return {
@@ -124,8 +125,8 @@ async def execute(deps: SandboxDeps, row: SandboxRow, body: dict[str, Any]) -> d
 
 
 async def session_status(deps: SandboxDeps, row: SandboxRow, session_name: str) -> dict[str, Any]:
-    status: sb.SessionStatus = await deps.client.ask(
-        sb.GetSessionStatus(sandbox_id=row.sandbox_id, session_name=session_name)
+    status = await deps.commands.ask(
+        sb.GetSessionStatus(sandbox_id=row.sandbox_id, session_name=session_name), sb.SessionStatus
     )
     commands = [{"command": c.command, "exit_code": c.exit_code, "logs": c.logs} for c in status.commands]
     return {"session_name": status.session_name, "commands": commands, "total_commands": status.total_commands}
@@ -134,8 +135,8 @@ async def session_status(deps: SandboxDeps, row: SandboxRow, session_name: str) 
 async def port_open(deps: SandboxDeps, row: SandboxRow, port: int) -> bool:
     """Whether something listens on ``port`` inside the sandbox (the original's curl check)."""
     probe = f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), 2)\""
-    result: sb.ExecuteResult = await deps.client.ask(
-        sb.ExecuteCommand(sandbox_id=row.sandbox_id, command=probe, timeout=10, cwd="/workspace")
+    result = await deps.commands.ask(
+        sb.ExecuteCommand(sandbox_id=row.sandbox_id, command=probe, timeout=10, cwd="/workspace"), sb.ExecuteResult
     )
     return result.exit_code == 0
 

@@ -16,6 +16,14 @@ class ReadModelLagError(Exception):
         self.position = position
 
 
+class ReadModelUnavailableError(Exception):
+    """The read-model database cannot be reached; the read may be retried once it is back."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"read models unavailable ({reason})")
+        self.reason = reason
+
+
 class CheckpointWaiter(ABC):
     @abstractmethod
     async def wait_for(self, projection: str, position: int, *, within: float | None = None) -> None:
@@ -28,7 +36,10 @@ class CheckpointWaiter(ABC):
 
 
 class ReadModels(ABC):
-    """Queries over the projected rows. Every query is scoped to the caller (``user_id``)."""
+    """Queries over the projected rows. Every query is scoped to the caller (``user_id``).
+
+    Every read port raises :class:`ReadModelUnavailableError` when its database is down.
+    """
 
     @abstractmethod
     async def list_projects(self, user_id: str, *, limit: int, offset: int) -> list[ProjectRow]: ...

@@ -21,6 +21,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from cheatcode_api.ports.run_streams import RunStreams
 from cheatcode_api.streaming.client import SseClient
 from cheatcode_api.streaming.connection import StreamingNatsClient
 from cheatcode_api.streaming.feed import RunFeed
@@ -52,7 +53,7 @@ class StreamingSettings:
     raw_follower: bool = True  # False: nats-py's ordered consumer (more CPU per frame)
 
 
-class RunStreamHub:
+class RunStreamHub(RunStreams):
     def __init__(self, nc: Client, settings: StreamingSettings | None = None, *, owns_connection: bool = False) -> None:
         self._nc = nc
         self._owns_connection = owns_connection

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from cheatcode_api.ports.run_streams import RunStreams
 from cheatcode_api.streaming.client import SseClient
-from cheatcode_api.streaming.hub import RunStreamHub
 
 SSE_HEADERS: Mapping[str, str] = {
     "Cache-Control": "no-cache, no-transform",
@@ -24,7 +24,7 @@ class SseResponse(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, hub: RunStreamHub, client: SseClient, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(self, hub: RunStreams, client: SseClient, headers: Mapping[str, str] | None = None) -> None:
         # Not Response.__init__: it would add ``content-length: 0`` for an empty body.
         self.status_code = 200
         self.background = None

@@ -1,56 +1,34 @@
-"""Commands as NATS requests to ``subject_for(command)``, answered with a ``CommandReply``.
+"""The command bus port over ``cheatcode_runtime.nats.CommandClient`` (the one NATS request loop).
 
-Retrying is safe: the owner appends with ``Nats-Msg-Id = command_id``, so a command that
-arrives twice stores one event. NoResponders is retried briefly because a service that is
-(re)starting subscribes a moment after the API sends; a timeout is not retried (the owner
-may still be working on it, and the caller's deadline is spent).
+The client owns subjects, contract headers, deadlines (``Command.reply_timeout``) and the
+no-responders backoff; this adapter only turns its errors into the port's.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from nats.aio.client import Client
-from nats.errors import ConnectionClosedError, NoRespondersError, TimeoutError as NatsTimeoutError
-from pydantic import ValidationError
 
-from cheatcode_api.ports.commands import CommandBus, CommandBusUnavailableError, CommandRejectedError
-from cheatcode_contracts import Command, CommandReply, ErrorCode
-from cheatcode_contracts.catalog import COMMAND_OWNERS, subject_for
-from cheatcode_contracts.envelope import contract_headers, encode
-
-NO_RESPONDER_BACKOFF = (0.02, 0.05, 0.1, 0.2, 0.4)
+from cheatcode_api.ports.commands import (
+    CommandBus,
+    CommandBusUnavailableError,
+    CommandRejectedError,
+    MessagingUnavailableError,
+)
+from cheatcode_contracts import Command, CommandReply
+from cheatcode_runtime.nats import CommandClient, CommandRejectedError as Rejected, CommandUnavailableError
 
 
 class NatsCommandBus(CommandBus):
     def __init__(self, nc: Client, *, timeout: float = 10.0) -> None:
         self._nc = nc
-        self._timeout = timeout
+        self._client = CommandClient(nc, timeout=timeout)
 
     async def send(self, command: Command) -> CommandReply:
-        service = COMMAND_OWNERS[type(command)]
-        timeout = command.reply_timeout(self._timeout)
-        data = await self._request(subject_for(command), encode(command), contract_headers(command), service, timeout)
         try:
-            reply = CommandReply.model_validate_json(data)
-        except ValidationError as error:
-            raise CommandRejectedError(ErrorCode.INTERNAL, f"malformed reply from {service}") from error
-        if not reply.ok:
-            error_info = reply.error
-            code = error_info.code if error_info else ErrorCode.INTERNAL
-            raise CommandRejectedError(code, error_info.detail if error_info else "command failed")
-        return reply
-
-    async def _request(self, subject: str, payload: bytes, headers: dict[str, str], service: str, wait: float) -> bytes:
-        for delay in (*NO_RESPONDER_BACKOFF, None):
-            try:
-                msg = await self._nc.request(subject, payload, timeout=wait, headers=headers)
-            except NoRespondersError:
-                if delay is None:
-                    break
-                await asyncio.sleep(delay)
-            except (NatsTimeoutError, ConnectionClosedError):
-                break
-            else:
-                return bytes(msg.data)
-        raise CommandBusUnavailableError(service)
+            return await self._client.send(command)
+        except Rejected as error:
+            raise CommandRejectedError(error.code, error.detail) from None
+        except CommandUnavailableError as error:
+            if not self._nc.is_connected:  # say what is really down: NATS, not the owning service
+                raise MessagingUnavailableError(error.service) from None
+            raise CommandBusUnavailableError(error.service, error.reason) from None

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from cheatcode_api.adapters.postgres.unavailable import database_errors_as_unavailable
 from cheatcode_api.domain.rows import MessageRow, ProjectRow, ThreadRow
 from cheatcode_api.ports.read_models import ReadModels
 
@@ -43,7 +44,7 @@ class PostgresReadModels(ReadModels):
         return _rows(ProjectRow, records)
 
     async def get_project(self, user_id: str, project_id: str) -> ProjectRow | None:
-        record = await self._pool.fetchrow(
+        record = await self._fetchrow(
             f"SELECT {PROJECT_COLUMNS} FROM projects WHERE project_id = $1 AND (user_id = $2 OR is_public)",
             project_id,
             user_id,
@@ -62,7 +63,7 @@ class PostgresReadModels(ReadModels):
         return _rows(ThreadRow, records)
 
     async def get_thread(self, user_id: str, thread_id: str) -> ThreadRow | None:
-        record = await self._pool.fetchrow(
+        record = await self._fetchrow(
             f"SELECT {THREAD_COLUMNS} FROM threads WHERE thread_id = $1 AND (user_id = $2 OR is_public)",
             thread_id,
             user_id,
@@ -79,8 +80,13 @@ class PostgresReadModels(ReadModels):
         return _rows(MessageRow, records)
 
     async def get_message(self, message_id: str) -> MessageRow | None:
-        record = await self._pool.fetchrow(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE message_id = $1", message_id)
+        record = await self._fetchrow(f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE message_id = $1", message_id)
         return _row(MessageRow, record)
 
     async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        return list(await self._pool.fetch(query, *args))
+        with database_errors_as_unavailable():
+            return list(await self._pool.fetch(query, *args))
+
+    async def _fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        with database_errors_as_unavailable():
+            return await self._pool.fetchrow(query, *args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from cheatcode_api.adapters.postgres.unavailable import database_errors_as_unavailable
 from cheatcode_api.domain.runs import RunRow
 from cheatcode_api.ports.agent_runs import RunReads
 
@@ -18,16 +19,18 @@ class PostgresRunReads(RunReads):
         self._pool = pool
 
     async def get_run(self, user_id: str, run_id: str) -> RunRow | None:
-        record = await self._pool.fetchrow(
-            f"SELECT {RUN_COLUMNS} FROM agent_runs WHERE run_id = $1 AND user_id = $2", run_id, user_id
-        )
+        with database_errors_as_unavailable():
+            record = await self._pool.fetchrow(
+                f"SELECT {RUN_COLUMNS} FROM agent_runs WHERE run_id = $1 AND user_id = $2", run_id, user_id
+            )
         return None if record is None else RunRow(**dict(record))
 
     async def list_thread_runs(self, user_id: str, thread_id: str) -> list[RunRow]:
-        records = await self._pool.fetch(
-            f"SELECT {RUN_COLUMNS} FROM agent_runs WHERE thread_id = $1 AND user_id = $2"
-            " ORDER BY created_at DESC, run_id LIMIT 1000",
-            thread_id,
-            user_id,
-        )
+        with database_errors_as_unavailable():
+            records = await self._pool.fetch(
+                f"SELECT {RUN_COLUMNS} FROM agent_runs WHERE thread_id = $1 AND user_id = $2"
+                " ORDER BY created_at DESC, run_id LIMIT 1000",
+                thread_id,
+                user_id,
+            )
         return [RunRow(**dict(record)) for record in records]

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import asyncpg
 
-
-@dataclass(frozen=True)
-class SandboxRow:
-    sandbox_id: str
-    project_id: str
-    user_id: str
-    app_type: str
-    status: str
-    preview_token: str
-    project_name: str
-
-
-@dataclass(frozen=True)
-class ProjectOwner:
-    project_id: str
-    user_id: str
-    app_type: str
-
+from cheatcode_api.adapters.postgres.unavailable import database_errors_as_unavailable
+from cheatcode_api.domain.rows import ProjectOwner, SandboxRow
+from cheatcode_api.ports.sandboxes import SandboxReads
 
 SANDBOX = """
 SELECT s.sandbox_id, s.project_id, s.user_id, s.app_type, s.status, s.preview_token,
@@ -34,14 +17,16 @@ WHERE s.sandbox_id = $1 AND s.status <> 'deleted'
 PROJECT = "SELECT project_id, user_id, app_type FROM projects WHERE project_id = $1"
 
 
-class SandboxRows:
+class PostgresSandboxReads(SandboxReads):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
     async def sandbox(self, sandbox_id: str) -> SandboxRow | None:
-        record = await self._pool.fetchrow(SANDBOX, sandbox_id)
+        with database_errors_as_unavailable():
+            record = await self._pool.fetchrow(SANDBOX, sandbox_id)
         return SandboxRow(**dict(record)) if record else None
 
     async def project(self, project_id: str) -> ProjectOwner | None:
-        record = await self._pool.fetchrow(PROJECT, project_id)
+        with database_errors_as_unavailable():
+            record = await self._pool.fetchrow(PROJECT, project_id)
         return ProjectOwner(**dict(record)) if record else None

@@ -88,7 +88,7 @@ async def stream_agent_run(
     """SSE: replay from ``Last-Event-ID`` (header or ``last_event_id``), follow live, close after the terminal frame."""
     run_id = uuid_or_404(agent_run_id, agent_runs.NOT_FOUND)
     run = await agent_runs.get_run(container.run_reads, user.user_id, run_id)
-    hub = container.streams
+    hub = container.run_streams
     after = parse_last_event_id(request.headers.get("last-event-id"), last_event_id)
     if after and await hub.is_past_terminal(run_id, after):
         return Response(status_code=204)  # stops EventSource's reconnect loop for good

@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRow
+from cheatcode_api.domain.rows import SandboxRow
 from cheatcode_api.handlers import sandboxes as use
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
 from cheatcode_contracts import ErrorCode, sandbox as sb
@@ -55,8 +55,8 @@ async def _watch(
     announced = False
     while time.monotonic() - began < WAIT_SECONDS:
         try:
-            status: sb.SessionStatus = await deps.client.ask(
-                sb.GetSessionStatus(sandbox_id=row.sandbox_id, session_name=session_name)
+            status = await deps.commands.ask(
+                sb.GetSessionStatus(sandbox_id=row.sandbox_id, session_name=session_name), sb.SessionStatus
             )
         except CommandRejectedError as error:
             if error.code is not ErrorCode.NOT_FOUND:

@@ -22,9 +22,7 @@ from starlette.websockets import WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
-from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRows
 from cheatcode_api.entrypoint.deps import ContainerDep
-from cheatcode_api.handlers.sandbox_client import SandboxClient
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
 from cheatcode_contracts import sandbox as sb
 
@@ -39,15 +37,13 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 async def target_url(container: ContainerDep, sandbox_id: str, token: str, port: int, path: str) -> str:
-    row = await SandboxRows(container.pool).sandbox(sandbox_id)
+    row = await container.sandbox_reads.sandbox(sandbox_id)
     if row is None or not row.preview_token or not hmac.compare_digest(row.preview_token, token):
         raise HTTPException(status_code=404, detail=NOT_FOUND)
     if not 0 < port < 65536:
         raise HTTPException(status_code=404, detail=NOT_FOUND)
     try:
-        target: sb.PreviewTarget = await SandboxClient(container.commands).ask(
-            sb.GetPreviewTarget(sandbox_id=sandbox_id, port=port)
-        )
+        target = await container.commands.ask(sb.GetPreviewTarget(sandbox_id=sandbox_id, port=port), sb.PreviewTarget)
     except (CommandRejectedError, CommandBusUnavailableError) as error:
         raise HTTPException(status_code=502, detail=f"Preview unavailable: {error}") from None
     return f"{target.origin}{target.path_prefix}/{path}"

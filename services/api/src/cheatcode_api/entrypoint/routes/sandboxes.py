@@ -14,22 +14,19 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from cheatcode_api.adapters.postgres.sandbox_rows import SandboxRow, SandboxRows
+from cheatcode_api.domain.rows import SandboxRow
 from cheatcode_api.entrypoint.deps import ContainerDep, CurrentUser
 from cheatcode_api.entrypoint.routes import dev_server_stream
 from cheatcode_api.entrypoint.routes.ids import uuid_or_404
 from cheatcode_api.handlers import sandboxes as use
-from cheatcode_api.handlers.sandbox_client import SandboxClient
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
 from cheatcode_contracts import ErrorCode, sandbox as sb
 
 router = APIRouter(tags=["sandboxes"])
 
 
-def sandbox_deps(container: ContainerDep) -> use.SandboxDeps:
-    return use.SandboxDeps(
-        client=SandboxClient(container.commands), rows=SandboxRows(container.pool), waiter=container.waiter
-    )
+async def sandbox_deps(container: ContainerDep) -> use.SandboxDeps:
+    return container.sandbox_deps
 
 
 Deps = Annotated[use.SandboxDeps, Depends(sandbox_deps)]
@@ -75,13 +72,13 @@ async def upload_file(
 
 @router.get("/sandboxes/{sandbox_id}/files")
 async def list_files(row: Owned, deps: Deps, path: Annotated[str, Query(min_length=1)]) -> dict[str, Any]:
-    listing: sb.FileListing = await deps.client.ask(sb.ListFiles(sandbox_id=row.sandbox_id, path=path))
+    listing = await deps.commands.ask(sb.ListFiles(sandbox_id=row.sandbox_id, path=path), sb.FileListing)
     return {"files": [entry.model_dump() for entry in listing.files]}
 
 
 @router.get("/sandboxes/{sandbox_id}/files/tree")
 async def file_tree(row: Owned, deps: Deps, path: str | None = None) -> dict[str, Any]:
-    result: sb.FileTreeResult = await deps.client.ask(sb.FileTree(sandbox_id=row.sandbox_id, path=path or None))
+    result = await deps.commands.ask(sb.FileTree(sandbox_id=row.sandbox_id, path=path or None), sb.FileTreeResult)
     return result.model_dump(by_alias=True)
 
 
@@ -112,13 +109,13 @@ async def download_archive(row: Owned, deps: Deps) -> Response:
 
 @router.delete("/sandboxes/{sandbox_id}/files")
 async def delete_file(row: Owned, deps: Deps, path: Annotated[str, Query(min_length=1)]) -> dict[str, Any]:
-    result: sb.FileDeletedResult = await deps.client.ask(sb.DeleteFile(sandbox_id=row.sandbox_id, path=path))
+    result = await deps.commands.ask(sb.DeleteFile(sandbox_id=row.sandbox_id, path=path), sb.FileDeletedResult)
     return {"status": "success", "deleted": True, "path": result.path}
 
 
 @router.delete("/sandboxes/{sandbox_id}")
 async def delete_sandbox(row: Owned, deps: Deps) -> dict[str, Any]:
-    reply = await deps.client.send(sb.DeleteSandbox(sandbox_id=row.sandbox_id))
+    reply = await deps.commands.send(sb.DeleteSandbox(sandbox_id=row.sandbox_id))
     await deps.waiter.wait_for(use.PROJECTION, reply.position)
     return {"status": "success", "deleted": True, "sandbox_id": row.sandbox_id}
 
