@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cheatcode_contracts import sandbox
 from cheatcode_contracts.subjects import (
     COMMAND_PREFIX,
     PING_PREFIX,
@@ -58,7 +59,16 @@ class Grant:
     publish: tuple[str, ...] = ()
     subscribe: tuple[str, ...] = ()
     kv_buckets: tuple[str, ...] = ()  # KV buckets this service owns (creates and writes)
+    # Messages it may send back to one request: more than the reply for a service whose long
+    # commands send heartbeats on the reply subject (``cheatcode_runtime.nats.heartbeats``).
+    responses_per_request: int = 1
     why: str = ""
+
+
+# A blocking sandbox command (at most MAX_TIMEOUT_SECONDS) sends a heartbeat every HEARTBEAT_SECONDS.
+LONG_COMMAND_RESPONSES = (
+    int((sandbox.MAX_TIMEOUT_SECONDS + sandbox.SANDBOX_REPLY_SECONDS) / sandbox.HEARTBEAT_SECONDS) + 2
+)
 
 
 def _events(*kinds: str) -> tuple[str, ...]:
@@ -87,7 +97,9 @@ GRANTS: dict[str, Grant] = {
         # Its own command subjects too: a replica forwards requests to (and pings) the replica hosting a sandbox.
         publish=(*_events("sandbox"), service_commands_filter("sandbox")),
         subscribe=(service_commands_filter("sandbox"),),
-        why="owns workspaces; forwards per-sandbox requests between its replicas; publishes no other aggregates",
+        responses_per_request=LONG_COMMAND_RESPONSES,
+        why="owns workspaces; forwards per-sandbox requests between its replicas; publishes no other aggregates; "
+        "sends heartbeats while a blocking command runs",
     ),
     "billing": Grant(
         publish=_events("account"),
@@ -111,6 +123,7 @@ class Permissions:
     publish: tuple[str, ...]
     subscribe: tuple[str, ...]
     allow_responses: bool = field(default=True)
+    responses_per_request: int = 1
 
 
 def permissions_for(user: str) -> Permissions:
@@ -123,6 +136,7 @@ def permissions_for(user: str) -> Permissions:
     return Permissions(
         publish=_unique((own_ping, *JETSTREAM_CLIENT_API, *key_value, *grant.publish)),
         subscribe=_unique((INBOX, own_ping, *grant.subscribe)),
+        responses_per_request=grant.responses_per_request,
     )
 
 
@@ -168,7 +182,10 @@ def _render_user(user: str, password: str) -> str:
     ]
     if rights.allow_responses:
         # Lets a responder answer the requests it received without a blanket _INBOX publish right.
-        parts.append("allow_responses: true")
+        if rights.responses_per_request == 1:
+            parts.append("allow_responses: true")
+        else:  # no time limit, like ``true``; only the count grows
+            parts.append(f"allow_responses: {{ max: {rights.responses_per_request} }}")
     credentials = f"user: {json.dumps(user)}, password: {json.dumps(password)}"
     return f"    {{ {credentials}, permissions: {{ {', '.join(parts)} }} }}"
 

@@ -18,6 +18,11 @@ is the typed reply model of :data:`REPLIES` (decode it with :func:`parse_reply`)
 * ``cc.cmd.sandbox.host.<instance_id>.ping``: liveness of one replica (a host that does not answer
   within a second is considered gone).
 
+A blocking ``ExecuteCommand`` asks for heartbeats (``Command.heartbeat_seconds``): sent with the
+header ``Cc-Heartbeat: 2``, the replica working on it publishes an empty ``Cc-Progress: working``
+message to the reply subject every 2 s until the reply, so a caller notices a dead replica in
+seconds rather than after the command's timeout (``cheatcode_runtime.nats.heartbeats``).
+
 Byte payloads travel base64-encoded in JSON. NATS caps a message at 1 MiB by default, so one
 request or reply carries at most :data:`MAX_CHUNK_BYTES` (512 KiB) of raw bytes: large files are
 written with ``WriteFile(append=True)`` chunks and read with ``ReadFile(offset=, length=)``; archives
@@ -69,6 +74,7 @@ MAX_CHUNK_BYTES = 512 * 1024
 MAX_OUTPUT_BYTES = 256 * 1024
 MAX_TIMEOUT_SECONDS = 3600
 SANDBOX_REPLY_SECONDS = 30.0  # a sandbox may start (or move host) before it answers
+HEARTBEAT_SECONDS = 2.0  # a long command's host says "still working" this often
 
 WriteMode = Literal["write", "create", "rewrite"]
 
@@ -217,6 +223,10 @@ class ExecuteCommand(SandboxRequest):
         if self.blocking:  # the command may use its whole timeout before the reply is sent
             return max(default, self.timeout + SANDBOX_REPLY_SECONDS)
         return super().reply_timeout(default)
+
+    def heartbeat_seconds(self) -> float | None:
+        # A blocking command may run for its whole timeout: its host's death must show in seconds.
+        return HEARTBEAT_SECONDS if self.blocking else None
 
 
 class GetSessionStatus(SandboxRequest):

@@ -11,15 +11,23 @@ command_id``, so sending the same command twice stores one event and retrying is
 Deadlines come from the contract (``Command.reply_timeout``). "No responders" is retried with
 a short backoff within that deadline (a service that is restarting subscribes a moment after
 we send); a timeout is not retried (the owner may still be working on it, the deadline is spent).
+
+A command that may run long states ``Command.heartbeat_seconds()``: it is sent with a
+heartbeat request (:mod:`cheatcode_runtime.nats.heartbeats`) and fails with
+:class:`CommandUnavailableError` as soon as its owner falls silent for a few heartbeats,
+instead of at its work timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.errors import (
     ConnectionClosedError,
     ConnectionReconnectingError,
@@ -31,10 +39,12 @@ from pydantic import BaseModel, ValidationError
 from cheatcode_contracts import Command, CommandReply, ErrorCode
 from cheatcode_contracts.catalog import COMMAND_OWNERS, subject_for
 from cheatcode_contracts.envelope import contract_headers, encode
+from cheatcode_runtime.nats.heartbeats import HEARTBEAT_HEADER, MISSED_HEARTBEATS, is_heartbeat
 
 M = TypeVar("M", bound=BaseModel)
 
 NO_RESPONDER_BACKOFF = (0.02, 0.05, 0.1, 0.2, 0.4)
+STATUS_HEADER, NO_RESPONDERS_STATUS = "Status", "503"  # what nats-server sends when no one is subscribed
 
 
 class CommandRejectedError(Exception):
@@ -55,6 +65,10 @@ class CommandUnavailableError(Exception):
         self.reason = reason
 
 
+class CommandNotDeliveredError(CommandUnavailableError):
+    """No one was subscribed: the command never reached an owner, so doing it elsewhere is safe."""
+
+
 def owner_of(command: Command) -> str:
     return COMMAND_OWNERS.get(type(command), "the owning")
 
@@ -66,10 +80,14 @@ class CommandClient:
         *,
         timeout: float = 10.0,
         backoff: tuple[float, ...] = NO_RESPONDER_BACKOFF,
+        first_contact: float | None = None,
     ) -> None:
+        """``first_contact``: how long a command with heartbeats may wait for the owner's first
+        sign of life (it may be queued behind others); default ``timeout``."""
         self._client = client
         self._timeout = timeout
         self._backoff = backoff
+        self._first_contact = timeout if first_contact is None else first_contact
 
     async def request(self, command: Command, *, subject: str | None = None, wait: float | None = None) -> CommandReply:
         """The reply as the owner sent it. ``subject`` overrides the owner's shared subject
@@ -101,6 +119,9 @@ class CommandClient:
             raise CommandRejectedError(ErrorCode.INTERNAL, f"malformed reply from {owner_of(command)}") from error
 
     async def _request(self, subject: str, command: Command, deadline: float) -> bytes:
+        interval = command.heartbeat_seconds()
+        if interval is not None:
+            return await self._request_watched(subject, command, deadline, interval)
         payload, headers = encode(command), contract_headers(command)
         ends = time.monotonic() + deadline
         for delay in (*self._backoff, None):
@@ -116,7 +137,75 @@ class CommandClient:
             except NatsTimeoutError:
                 raise CommandUnavailableError(owner_of(command), f"did not answer within {deadline:g} s") from None
             except ConnectionClosedError:
-                break
+                raise CommandUnavailableError(owner_of(command)) from None
             else:
                 return bytes(msg.data)
-        raise CommandUnavailableError(owner_of(command))
+        raise CommandNotDeliveredError(owner_of(command))
+
+    async def _request_watched(self, subject: str, command: Command, deadline: float, interval: float) -> bytes:
+        """``_request`` on a private inbox that also receives the owner's heartbeats."""
+        payload = encode(command)
+        headers = {**contract_headers(command), HEARTBEAT_HEADER: f"{interval:g}"}
+        silence = interval * MISSED_HEARTBEATS
+        # Before the first heartbeat the owner may still be queueing the command: allow it longer.
+        first_contact = max(silence, self._first_contact)
+        ends = time.monotonic() + deadline
+        for delay in (*self._backoff, None):
+            if ends - time.monotonic() <= 0:
+                break
+            replies: asyncio.Queue[Msg] = asyncio.Queue()
+            try:
+                subscription = await self._client.subscribe(self._client.new_inbox(), cb=_put_into(replies))
+                await self._client.publish(subject, payload, reply=subscription.subject, headers=headers)
+            except ConnectionReconnectingError:
+                msg = None
+            except ConnectionClosedError:
+                raise CommandUnavailableError(owner_of(command)) from None
+            else:
+                try:
+                    msg = await self._await_reply(replies, command, ends, deadline, first_contact, silence)
+                finally:
+                    with contextlib.suppress(Exception):
+                        await subscription.unsubscribe()
+                if msg is not None:
+                    return bytes(msg.data)
+            if delay is None:
+                break
+            await asyncio.sleep(min(delay, max(ends - time.monotonic(), 0)))
+        raise CommandNotDeliveredError(owner_of(command))
+
+    async def _await_reply(
+        self,
+        replies: asyncio.Queue[Msg],
+        command: Command,
+        ends: float,
+        deadline: float,
+        first_contact: float,
+        silence: float,
+    ) -> Msg | None:
+        """The reply (skipping heartbeats), or None if no one was subscribed."""
+        patience = first_contact
+        while True:
+            left = ends - time.monotonic()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                msg = await asyncio.wait_for(replies.get(), timeout=min(left, patience))
+            except TimeoutError:
+                if ends - time.monotonic() <= 0:
+                    raise CommandUnavailableError(owner_of(command), f"did not answer within {deadline:g} s") from None
+                raise CommandUnavailableError(
+                    owner_of(command), f"stopped answering (silent for {patience:g} s)"
+                ) from None
+            if msg.headers and msg.headers.get(STATUS_HEADER) == NO_RESPONDERS_STATUS and not msg.data:
+                return None
+            if not is_heartbeat(msg.headers):
+                return msg
+            patience = silence
+
+
+def _put_into(queue: asyncio.Queue[Msg]) -> Callable[[Msg], Awaitable[None]]:
+    async def put(msg: Msg) -> None:
+        queue.put_nowait(msg)
+
+    return put

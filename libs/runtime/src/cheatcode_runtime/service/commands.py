@@ -12,11 +12,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from faststream.nats import NatsBroker
+from faststream.nats import NatsBroker, NatsMessage
 
 from cheatcode_contracts import Command, CommandReply, ErrorCode, subject_for
 from cheatcode_runtime.errors import DomainError
 from cheatcode_runtime.eventstore import ConcurrencyError, EventStoreUnavailableError, TooManyConflictsError
+from cheatcode_runtime.nats.heartbeats import heartbeats, requested_interval
 
 logger = logging.getLogger("cheatcode.commands")
 
@@ -68,15 +69,24 @@ def register_command(
     (faststream's default is one at a time; commands that take minutes need more).
     """
 
-    async def subscriber(cmd: Command) -> CommandReply:
-        return await execute(lambda: handle(cmd), retries=retries, name=command.type_name)  # type: ignore[arg-type]
+    async def publish_heartbeat(reply: str, headers: dict[str, str]) -> None:
+        await broker.publish(b"", subject=reply, headers=headers)
+
+    async def subscriber(cmd: Command, message: NatsMessage) -> CommandReply:
+        # A caller that asked for heartbeats hears one every interval while the handler runs.
+        interval = requested_interval(message.headers)
+        async with heartbeats(publish_heartbeat, message.reply_to, interval):
+            return await execute(lambda: handle(cmd), retries=retries, name=command.type_name)  # type: ignore[arg-type]
 
     # faststream parses and documents the payload from the signature: give it the real model.
     subscriber.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter("cmd", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=command)],
+        [
+            inspect.Parameter("cmd", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=command),
+            inspect.Parameter("message", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=NatsMessage),
+        ],
         return_annotation=CommandReply,
     )
-    subscriber.__annotations__ = {"cmd": command, "return": CommandReply}
+    subscriber.__annotations__ = {"cmd": command, "message": NatsMessage, "return": CommandReply}
     subscriber.__name__ = command.__name__
     broker.subscriber(
         subject or subject_for(command),

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nats.aio.client import Client
-from nats.aio.msg import Msg
 
 from cheatcode_contracts import build_registry
-from cheatcode_contracts.health import Pong
 from cheatcode_contracts.sandbox import MAX_OUTPUT_BYTES, SERVICE, host_ping_subject
 from cheatcode_runtime.eventstore import JetStreamEventStore
+from cheatcode_runtime.nats import CommandClient, answer_pings
 from cheatcode_runtime.service import Late, ServiceHost, build_service
 from cheatcode_sandbox.adapters.bwrap_runtime import BwrapRuntime, LocalRuntimeConfig, find_tools
 from cheatcode_sandbox.adapters.nats_hosts import NatsHostDirectory
@@ -75,13 +74,16 @@ def build(settings: Settings, runtime: SandboxRuntime | None = None) -> SandboxS
         session_limits=limits(settings, cpu_seconds=settings.sandbox_session_cpu_seconds),
     )
     gateway = PreviewGateway(runtime, settings.sandbox_preview_host, settings.sandbox_preview_port)
-    nats: Late[Client] = Late("nats")
+    forwarder: Late[CommandClient] = Late("command client")
 
     registry = build_registry()
     watch = HostWatch(deps, registry, interval=settings.sandbox_host_sweep_seconds)
 
     async def on_connect(client: Client) -> None:
-        nats.set(client)
+        # No backoff on "no responders": a host that no longer listens is taken over at once.
+        forwarder.set(
+            CommandClient(client, timeout=app.FORWARD_SECONDS, backoff=(), first_contact=app.FIRST_CONTACT_SECONDS)
+        )
         deps.event_store.set(
             JetStreamEventStore(
                 client.jetstream(), registry, stream=settings.events_stream, timeout=settings.event_store_timeout
@@ -90,7 +92,9 @@ def build(settings: Settings, runtime: SandboxRuntime | None = None) -> SandboxS
         deps.hosts.set(NatsHostDirectory(client))
         if settings.sandbox_host_sweep_seconds > 0:
             await watch.start(client.jetstream())
-        await client.subscribe(host_ping_subject(settings.instance_id), cb=_pong(client, settings.instance_id))
+        await answer_pings(
+            client, service=SERVICE, instance_id=settings.instance_id, subject=host_ping_subject(settings.instance_id)
+        )
         port = await gateway.start()
         advertised = settings.sandbox_preview_advertise_host or settings.sandbox_preview_host
         deps.preview_origin.set(f"http://{advertised}:{port}")
@@ -103,13 +107,5 @@ def build(settings: Settings, runtime: SandboxRuntime | None = None) -> SandboxS
 
     host.on_connect(on_connect)
     host.app.on_shutdown(on_shutdown)
-    app.register(host.broker, deps, nats)
+    app.register(host.broker, deps, forwarder)
     return SandboxService(host=host, deps=deps, gateway=gateway)
-
-
-def _pong(client: Client, instance_id: str):  # type: ignore[no-untyped-def]
-    async def respond(msg: Msg) -> None:
-        if msg.reply:
-            await client.publish(msg.reply, Pong(service=SERVICE, instance_id=instance_id).model_dump_json().encode())
-
-    return respond

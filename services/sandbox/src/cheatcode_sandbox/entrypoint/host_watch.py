@@ -24,7 +24,6 @@ from cheatcode_contracts.sandbox import SandboxStarted
 from cheatcode_contracts.subjects import aggregate_kind_filter
 from cheatcode_runtime.eventstore import ConcurrencyError
 from cheatcode_sandbox.domain import sandbox as domain
-from cheatcode_sandbox.handlers import placement
 from cheatcode_sandbox.handlers.deps import SandboxDeps
 
 logger = logging.getLogger("cheatcode.sandbox.hosts")
@@ -83,14 +82,12 @@ class HostWatch:
                 await self._mark_lost(sandbox_id, host)
 
     async def _mark_lost(self, sandbox_id: str, host: str) -> None:
-        loaded = await placement.load(self.deps, sandbox_id)
+        loaded = await self.deps.sandboxes.load(sandbox_id)
         if loaded.state.status != "running" or loaded.state.host != host:
             return
         # Processes the dead host left on this machine (if it shared it) go before the record says so.
         await self.deps.runtime.stop(sandbox_id)
         stopped = domain.stopped(loaded.state, "host_lost")
         with contextlib.suppress(ConcurrencyError):
-            await placement.append(
-                self.deps, loaded.state, [stopped], loaded.position, f"{sandbox_id}:lost:{loaded.position}"
-            )
+            await self.deps.sandboxes.append(sandbox_id, loaded, [stopped], key=f"{sandbox_id}:lost:{loaded.position}")
             logger.info("sandbox %s marked stopped: its host %s is gone", sandbox_id, host)

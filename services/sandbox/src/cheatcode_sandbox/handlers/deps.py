@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from cheatcode_runtime.eventstore import EventStore
+from cheatcode_contracts.sandbox import SANDBOX
+from cheatcode_runtime.eventstore import EventStore, Repository
 from cheatcode_runtime.service import Conflict, Invalid, Late, NotFound, Unavailable
 from cheatcode_sandbox.domain.sandbox import Sandbox
 from cheatcode_sandbox.domain.sessions import Sessions
@@ -35,6 +36,11 @@ class SandboxDeps:
     sessions: Sessions = field(default_factory=Sessions)
     # Sandboxes this replica runs, with their state when they were started here.
     hosted: dict[str, Sandbox] = field(default_factory=dict)
+    sandboxes: Repository[Sandbox] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The store is known once NATS connects; the repository asks the ``Late`` for it per call.
+        self.sandboxes = Repository(self.event_store.get, SANDBOX, lambda sandbox_id: Sandbox(sandbox_id=sandbox_id))
 
 
 @contextmanager

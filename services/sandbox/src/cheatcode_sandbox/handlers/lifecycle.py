@@ -17,19 +17,18 @@ ACTIVE = "Sandbox is active"
 
 async def ensure_sandbox(command: EnsureSandbox, deps: SandboxDeps) -> CommandReply:
     """Create the project's sandbox if it has none, start it if it is not running on a live host."""
-    loaded = await placement.load(deps, sandbox_id_for(command.project_id))
-    state, position = loaded.state, loaded.position
-    if state.exists and state.user_id != command.user_id:
+    sandbox_id = sandbox_id_for(command.project_id)
+    loaded = await deps.sandboxes.load(sandbox_id)
+    if loaded.state.exists and loaded.state.user_id != command.user_id:
         raise NotFound("Project not found")
-    if not state.exists:
-        created = domain.create(command)
-        state = state.apply(created)
-        position = await placement.append(deps, state, [created], position, f"{command.command_id}:created")
-    if await placement.host_elsewhere(deps, state) is not None:
-        return CommandReply.success(position, **reply_result(state.info(ACTIVE)))
-    with runtime_errors():
-        state, position = await placement.run_here(deps, placement.Loaded(state, position), command.command_id)
-    return CommandReply.success(position, **reply_result(state.info(ACTIVE)))
+    if not loaded.state.exists:
+        loaded = await deps.sandboxes.append(
+            sandbox_id, loaded, [domain.create(command)], key=f"{command.command_id}:created"
+        )
+    if await placement.host_elsewhere(deps, loaded.state) is None:
+        with runtime_errors():
+            loaded = await placement.run_here(deps, loaded, command.command_id)
+    return CommandReply.success(loaded.position, **reply_result(loaded.state.info(ACTIVE)))
 
 
 async def delete_sandbox(command: DeleteSandbox, deps: SandboxDeps) -> CommandReply:
@@ -38,11 +37,11 @@ async def delete_sandbox(command: DeleteSandbox, deps: SandboxDeps) -> CommandRe
     await forget(deps, command.sandbox_id)
     with runtime_errors():
         await deps.runtime.destroy(command.sandbox_id)
-    position = await placement.append(
-        deps, loaded.state, [domain.deleted(loaded.state)], loaded.position, command.command_id
+    loaded = await deps.sandboxes.append(
+        command.sandbox_id, loaded, [domain.deleted(loaded.state)], key=command.command_id
     )
     return CommandReply.success(
-        position, **reply_result(SandboxDeletedResult(sandbox_id=command.sandbox_id, deleted=True))
+        loaded.position, **reply_result(SandboxDeletedResult(sandbox_id=command.sandbox_id, deleted=True))
     )
 
 
@@ -58,11 +57,11 @@ async def stop_hosted(deps: SandboxDeps, reason: str) -> None:
         await forget(deps, sandbox_id)
         await deps.runtime.stop(sandbox_id)
         try:
-            loaded = await placement.load(deps, sandbox_id)
+            loaded = await deps.sandboxes.load(sandbox_id)
             if loaded.state.status == "running" and loaded.state.host == deps.instance_id:
                 stopped = domain.stopped(loaded.state, reason)
-                await placement.append(
-                    deps, loaded.state, [stopped], loaded.position, f"{sandbox_id}:{reason}:{loaded.position}"
+                await deps.sandboxes.append(
+                    sandbox_id, loaded, [stopped], key=f"{sandbox_id}:{reason}:{loaded.position}"
                 )
         except Exception:
             logger.warning("could not record the stop of sandbox %s", sandbox_id, exc_info=True)
