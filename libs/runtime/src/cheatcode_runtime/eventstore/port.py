@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from cheatcode_contracts import Event
 
@@ -27,6 +27,9 @@ class StoredEvent:
     subject: str
     position: int  # stream sequence: global, strictly increasing
     event: Event
+    # The message's envelope headers (type, version, actor, correlation id, traceparent...),
+    # for readers that audit rather than fold; empty where the store does not keep them.
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
