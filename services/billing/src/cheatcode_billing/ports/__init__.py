@@ -1,1 +1,1 @@
-"""ABCs for every external system this service talks to."""
+"""The billing service's ports: model prices and the directory of accounts."""
