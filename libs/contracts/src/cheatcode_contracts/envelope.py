@@ -14,6 +14,11 @@ TYPE_HEADER = "Cc-Type"
 VERSION_HEADER = "Cc-Version"
 MSG_ID_HEADER = "Nats-Msg-Id"
 EXPECTED_LAST_SUBJECT_SEQ_HEADER = "Nats-Expected-Last-Subject-Sequence"
+# Who caused a message ("user:<id>" or "service:<name>") and which request it belongs to;
+# set on commands by the sender and copied onto every event their handler appends.
+ACTOR_HEADER = "Cc-Actor"
+CORRELATION_HEADER = "Cc-Correlation-Id"
+TRACEPARENT_HEADER = "traceparent"
 
 
 class MalformedMessageError(ValueError):
