@@ -29,8 +29,12 @@ def estimate_tokens(text: str) -> int:
 
 
 def _usage(messages: list[dict[str, Any]], reply: Reply) -> dict[str, int]:
-    prompt = estimate_tokens(json.dumps(messages))
     completion = estimate_tokens(reply.text + json.dumps([c.arguments for c in reply.tool_calls]))
+    if reply.total_tokens is not None:  # a scenario that reports an exact figure (burn)
+        completion = min(completion, reply.total_tokens)
+        return {"prompt_tokens": reply.total_tokens - completion, "completion_tokens": completion,
+                "total_tokens": reply.total_tokens}  # fmt: skip
+    prompt = estimate_tokens(json.dumps(messages))
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 

@@ -13,6 +13,8 @@ Scenarios:
 - ``echo``: answers with the user's text. ``ask``: calls ``ask`` with a question.
 - ``tools``: one call of every other tool in turn (write, edit, grep, list, a background
   session checked and terminated, delete), then ``complete``.
+- ``burn:<N>``: one call answering a short text plus ``complete``, reporting usage of exactly
+  ``N`` total tokens (default 10,000), so tests can exhaust a billing quota.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Reply:
     http_error: int | None = None  # answer with this status instead of a completion
     stream_error_after: int | None = None  # streamed: fail after this many chunks
     extra: dict[str, Any] = field(default_factory=dict)
+    total_tokens: int | None = None  # report exactly this usage instead of an estimate
 
     @property
     def text(self) -> str:
@@ -84,6 +87,8 @@ def next_reply(messages: list[dict[str, Any]]) -> Reply:
         return _ask(tool_results)
     if name == "tools":
         return _tour(len(tool_results))
+    if name == "burn":
+        return _burn(params[0] if params else 10_000, len(tool_results))
     return _default(tool_results)
 
 
@@ -96,6 +101,13 @@ def _long(params: list[int]) -> Reply:
     count = params[0] if params else 1500
     delay_ms = params[1] if len(params) > 1 else 100
     return Reply(chunks=tuple(f"tick {n} " for n in range(1, count + 1)), chunk_delay=delay_ms / 1000)
+
+
+def _burn(total: int, step: int) -> Reply:
+    if step:
+        return Reply(chunks=_words("Done."), total_tokens=total)
+    done = ToolCall("call_burn_0", "complete", {"message": f"Burned {total} tokens"})
+    return Reply(_words("Burning tokens as asked."), (done,), total_tokens=total)
 
 
 def _ask(tool_results: list[dict[str, Any]]) -> Reply:
