@@ -18,8 +18,8 @@ from typing import Any
 from faststream.nats import NatsBroker
 
 from cheatcode_contracts import Command, CommandReply, sandbox as contracts, subject_for
-from cheatcode_runtime.nats.command_client import CommandClient, CommandNotDeliveredError
-from cheatcode_runtime.service import Late, register_command
+from cheatcode_runtime.nats.command_client import CommandClient, CommandNotDeliveredError, CommandUnavailableError
+from cheatcode_runtime.service import Late, Unavailable, register_command
 from cheatcode_sandbox.handlers import commands, files, lifecycle, placement, preview
 from cheatcode_sandbox.handlers.deps import SandboxDeps
 
@@ -60,6 +60,9 @@ async def routed(
                 return await client.request(command, subject=contracts.host_subject(host, command.type_name))
             except CommandNotDeliveredError:
                 pass  # the host died just now, before it took the command: take the sandbox over below
+            except CommandUnavailableError as error:
+                # It took the command and then fell silent: it may have run part of it, so no rerun here.
+                raise Unavailable(f"the sandbox's host {host} stopped answering ({error.reason})") from None
     return await handle(command, deps)
 
 
