@@ -92,3 +92,44 @@ class EventStoreConformance:
         outcomes = await asyncio.gather(*(attempt(i) for i in range(20)))
         assert outcomes.count(True) == 1
         assert len((await event_store.load(subject)).events) == 2
+
+    async def test_follow_sees_what_is_stored_after_the_position_in_order(self, event_store: EventStore) -> None:
+        subject = _subject()
+        base = await event_store.append(subject, [_created()], expected_position=0, idempotency_key=new_id())
+        seen: list[str] = []
+
+        async def follow() -> None:
+            async for stored in event_store.follow(subject, after=base.position):
+                seen.append(stored.event.content)  # type: ignore[attr-defined]
+                if len(seen) == 3:
+                    return
+
+        follower = asyncio.create_task(follow())
+        await asyncio.sleep(0.05)
+        position = base.position
+        for text in ("a", "b"):
+            position = (
+                await event_store.append(
+                    subject, [_message(text)], expected_position=position, idempotency_key=new_id()
+                )
+            ).position
+        with pytest.raises(ConcurrencyError):  # refused: a follower never sees it
+            await event_store.append(
+                subject, [_message("stale")], expected_position=base.position, idempotency_key=new_id()
+            )
+        await event_store.append(_subject(), [_created()], expected_position=0, idempotency_key=new_id())  # elsewhere
+        await event_store.append(subject, [_message("c")], expected_position=position, idempotency_key=new_id())
+        await asyncio.wait_for(follower, 5.0)
+        assert seen == ["a", "b", "c"]
+
+    async def test_follow_from_an_older_position_replays_first(self, event_store: EventStore) -> None:
+        subject = _subject()
+        await event_store.append(subject, [_created(), _message("a")], expected_position=0, idempotency_key=new_id())
+        stream = event_store.follow(subject, after=0)
+        try:
+            first = await asyncio.wait_for(anext(stream), 5.0)
+            second = await asyncio.wait_for(anext(stream), 5.0)
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
+        assert isinstance(first.event, ProjectCreated) and second.event.content == "a"  # type: ignore[attr-defined]
+        assert first.position < second.position

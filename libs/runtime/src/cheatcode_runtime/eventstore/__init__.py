@@ -18,7 +18,13 @@ from cheatcode_runtime.eventstore.port import (
     EventStoreUnavailableError,
     StoredEvent,
 )
-from cheatcode_runtime.eventstore.repository import Aggregate, Loaded, Repository, TooManyConflictsError
+from cheatcode_runtime.eventstore.repository import (
+    Aggregate,
+    Loaded,
+    PositionedAggregate,
+    Repository,
+    TooManyConflictsError,
+)
 
 if TYPE_CHECKING:
     from cheatcode_runtime.eventstore.jetstream import JetStreamEventStore
@@ -42,6 +48,7 @@ __all__ = [
     "InMemoryEventStore",
     "JetStreamEventStore",
     "Loaded",
+    "PositionedAggregate",
     "Repository",
     "StoredEvent",
     "TooManyConflictsError",

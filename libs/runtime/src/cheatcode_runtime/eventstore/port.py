@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cheatcode_contracts import Event
@@ -19,7 +19,8 @@ class ConcurrencyError(Exception):
 
 
 class EventStoreUnavailableError(Exception):
-    pass
+    """The store did not answer in time (NATS down or reconnecting past the deadline, no
+    JetStream responders): nothing is known to be stored; retrying later is safe."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,14 @@ class EventStore(ABC):
     @abstractmethod
     async def load(self, subject: str) -> AggregateHistory:
         """Every event stored on ``subject``, in order."""
+
+    @abstractmethod
+    def follow(self, subject: str, *, after: int) -> AsyncIterator[StoredEvent]:
+        """The events stored on ``subject`` after position ``after``, as they are stored.
+
+        Only stored events: an append refused by the concurrency check is never seen. Runs
+        until the caller stops iterating (``aclose``); outlives a NATS reconnect.
+        """
 
 
 def idempotency_keys(key: str, count: int) -> list[str]:

@@ -5,6 +5,10 @@ An aggregate is a frozen state with ``apply(event) -> state`` (the shape of the 
 to make the empty state. ``update`` is the whole command cycle in one place: load, decide,
 append at the loaded position, and on a concurrency conflict load again and decide afresh.
 Handlers never write that loop themselves.
+
+An aggregate that must know where its events were stored (a thread answers a retried
+``AddMessage`` with its first copy's position) also defines ``apply_at(event, position)``;
+the repository then calls that instead of ``apply``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ class Aggregate(Protocol):
     def apply(self, event: Event) -> Aggregate: ...
 
 
+class PositionedAggregate(Aggregate, Protocol):
+    """An aggregate that records where each event was stored."""
+
+    def apply_at(self, event: Event, position: int) -> PositionedAggregate: ...
+
+
 S = TypeVar("S", bound=Aggregate)
 
 DEFAULT_RETRIES = 5
@@ -41,13 +51,24 @@ class Loaded(Generic[S]):
     position: int
 
     def then(self, events: Sequence[Event], position: int) -> Loaded[S]:
-        """The state after ``events``, which were stored with the last one at ``position``."""
-        return Loaded(fold_onto(self.state, events), position)
+        """The state after ``events``, which were stored with the last one at ``position``.
+
+        (A positioned aggregate is told ``position`` for each of them: the store reports only
+        the last one's, and appends of several events do not need the others.)
+        """
+        return Loaded(fold_onto(self.state, events, position), position)
 
 
-def fold_onto(state: S, events: Sequence[Event]) -> S:
+def apply_stored(state: S, event: Event, position: int) -> S:
+    apply_at = getattr(state, "apply_at", None)
+    if apply_at is not None:
+        return apply_at(event, position)  # type: ignore[no-any-return]
+    return state.apply(event)  # type: ignore[return-value]
+
+
+def fold_onto(state: S, events: Sequence[Event], position: int = 0) -> S:
     for event in events:
-        state = state.apply(event)  # type: ignore[assignment]
+        state = apply_stored(state, event, position)
     return state
 
 
@@ -79,7 +100,7 @@ class Repository(Generic[S]):
         history = await self._store().load(self.subject(aggregate_id))
         state = self._initial(aggregate_id)
         for stored in history.events:
-            state = state.apply(stored.event)  # type: ignore[assignment]
+            state = apply_stored(state, stored.event, stored.position)
         return Loaded(state, history.position)
 
     async def append(
