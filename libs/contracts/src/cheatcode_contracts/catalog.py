@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cheatcode_contracts import billing, health, projects, runs, sandbox, threads
+from cheatcode_contracts import billing, composio, deployments, email, health, projects, runs, sandbox, threads
 from cheatcode_contracts.base import Command, Contract
 from cheatcode_contracts.registry import ContractRegistry
 from cheatcode_contracts.subjects import command_subject
@@ -22,6 +22,12 @@ def all_contracts() -> tuple[type[Contract], ...]:
         *sandbox.COMMANDS,
         *billing.EVENTS,
         *billing.COMMANDS,
+        *deployments.EVENTS,
+        *deployments.COMMANDS,
+        *email.EVENTS,
+        *email.COMMANDS,
+        *composio.EVENTS,
+        *composio.COMMANDS,
         health.Ping,
     )
 
@@ -37,7 +43,10 @@ COMMAND_OWNERS: dict[type[Command], str] = {
     **{command: "agent" for command in threads.COMMANDS},
     **{command: "agent" for command in runs.COMMANDS},
     **{command: "sandbox" for command in sandbox.COMMANDS},
+    **{command: "integrations" for command in composio.COMMANDS},
     **{command: "billing" for command in billing.COMMANDS},
+    **{command: "integrations" for command in deployments.COMMANDS},
+    **{command: "integrations" for command in email.COMMANDS},
 }
 
 
