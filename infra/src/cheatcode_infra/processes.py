@@ -39,6 +39,8 @@ class ChildSpec:
     argv: list[str]
     env: dict[str, str]
     log_file: Path
+    # PostgreSQL's fast shutdown is SIGINT (its SIGTERM waits for every client to leave).
+    stop_signal: signal.Signals = signal.SIGTERM
 
 
 @dataclass
@@ -129,6 +131,10 @@ class SupervisedChild:
                 code = await self._process.wait()
             if self._stopping.is_set():
                 return
+            if self._process is not None:
+                # What the dead leader left in its group (workers, dev servers) must not outlive it
+                # and hold its ports or data dir against the restart.
+                _signal_group(self._process.pid, signal.SIGKILL)
             if self._on_exit is not None:
                 self._on_exit(self.spec.name, code)
             delay = self._backoff.after_exit(time.monotonic() - began)
@@ -138,17 +144,18 @@ class SupervisedChild:
             self.restarts += 1
 
     async def stop(self) -> None:
-        """SIGTERM to the child's process group, SIGKILL after ``stop_timeout``. Idempotent."""
+        """``stop_signal`` to the child's process group, SIGKILL after ``stop_timeout``. Idempotent."""
         if self._stopping.is_set():
             return
         self._stopping.set()
         process = self._process
         if process is not None and process.returncode is None:
-            _signal_group(process.pid, signal.SIGTERM)
+            _signal_group(process.pid, self.spec.stop_signal)
             try:
                 await asyncio.wait_for(process.wait(), self._stop_timeout)
             except TimeoutError:
-                log.warning("%s: no exit %.0fs after SIGTERM; killing", self.spec.name, self._stop_timeout)
+                signame = self.spec.stop_signal.name
+                log.warning("%s: no exit %.0fs after %s; killing", self.spec.name, self._stop_timeout, signame)
         if process is not None:
             # Also reaps grandchildren that outlived a leader which did exit on SIGTERM.
             _signal_group(process.pid, signal.SIGKILL)

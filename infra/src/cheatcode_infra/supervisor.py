@@ -1,8 +1,11 @@
 """``cheatcode up``: the whole stack on this machine, every part its own process.
 
-Start order: NATS (with per-service users) → streams (as ``provisioner``) → PostgreSQL →
-dev JWT issuer → mock model (when no LLM is configured) → services, API last. Stop
-order is the reverse. Everything lives under the home dir, so a second run reuses it.
+Start order: NATS (one server, or a loopback cluster of N, with per-service users) →
+streams and KV buckets (as ``provisioner``, at N replicas) → PostgreSQL → dev JWT issuer →
+mock model (when no LLM is configured) → services, API last. Stop order is the reverse.
+Every process, NATS nodes and PostgreSQL included, is a supervised child: restarted with
+backoff when it dies, after which ``stack.json`` is rewritten with its new pid.
+Everything lives under the home dir, so a second run reuses it.
 """
 
 from __future__ import annotations
@@ -18,16 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cheatcode_contracts.streams import ALL_STREAMS
-from cheatcode_infra import nats_auth, preflight, stack_env
+from cheatcode_infra import nats_auth, nats_cluster, preflight, stack_env
 from cheatcode_infra.dev_issuer import DevIssuer, write_jwks_url
 from cheatcode_infra.free_ports import free_port
 from cheatcode_infra.home import StackHome
 from cheatcode_infra.jwks_server import JwksServer
-from cheatcode_infra.nats_server import NatsServer
 from cheatcode_infra.postgres_server import PostgresServer
 from cheatcode_infra.processes import ChildSpec, SupervisedChild
-from cheatcode_infra.secret_files import read_or_create_secret
-from cheatcode_runtime.nats import NatsSettings, connect, ensure_streams
+from cheatcode_infra.provisioning import provision
+from cheatcode_infra.secret_files import read_or_create_encryption_key, read_or_create_secret
+from cheatcode_runtime.nats import NatsSettings, connect
 
 log = logging.getLogger("cheatcode.up")
 DATABASE = "cheatcode"
@@ -41,6 +44,7 @@ class UpConfig:
     api_host: str = "127.0.0.1"
     stop_timeout: float = 10.0
     with_mock_llm: bool = True  # only when the `mock-llm` subcommand exists and no LLM is configured
+    nats_cluster: int = 1  # NATS servers; more than one is a loopback cluster, streams at that many replicas
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -49,7 +53,10 @@ class Supervisor:
         self.config = config
         self.home = config.home
         self._stop = asyncio.Event()
-        self._children: list[SupervisedChild] = []
+        self._children: dict[str, SupervisedChild] = {}  # every process, in start order
+        self._services: list[SupervisedChild] = []
+        self._nats_urls: list[str] = []
+        self._wiring: stack_env.StackWiring | None = None  # set once up: from then on restarts rewrite stack.json
 
     def request_stop(self) -> None:
         if not self._stop.is_set():
@@ -65,20 +72,21 @@ class Supervisor:
             preflight.ensure_port_free(self.config.api_host, self.config.api_port, "API", "CHEATCODE_API_PORT")
             wiring = await self._start_everything(stack)
             stack.callback(self.home.state_file.unlink, missing_ok=True)
-            self._write_state(wiring)
+            self._wiring = wiring
+            self._write_state()
             self._announce(wiring)
             await self._stop.wait()
         log.info("stack stopped")
 
     async def _start_everything(self, stack: AsyncExitStack) -> stack_env.StackWiring:
         self.home.ensure()
-        nats_url, passwords = await self._start_nats(stack)
+        passwords = await self._start_nats(stack)
         database_url = await self._start_postgres(stack)
         jwks_url = await self._start_dev_issuer(stack)
         llm_base_url = await self._start_mock_llm(stack)
         wiring = stack_env.StackWiring(
             home=self.home.root,
-            nats_url=nats_url,
+            nats_url=",".join(self._nats_urls),
             nats_passwords=passwords,
             database_url=database_url,
             jwks_url=jwks_url,
@@ -86,34 +94,44 @@ class Supervisor:
             api_host=self.config.api_host,
             api_port=self.config.api_port,
             llm_base_url=llm_base_url,
+            encryption_key=read_or_create_encryption_key(self.home.secrets / "encryption-key"),
         )
-        stack.push_async_callback(self._stop_children)
+        stack.push_async_callback(self._stop_services)
         for name in stack_env.START_ORDER:
             self._start_service(name, wiring)
-        await asyncio.gather(*(child.wait_first_attempt() for child in self._children))
+        await asyncio.gather(*(child.wait_first_attempt() for child in self._children.values()))
         return wiring
 
-    async def _start_nats(self, stack: AsyncExitStack) -> tuple[str, dict[str, str]]:
-        passwords = nats_auth.write_config(self.home.nats_config, self.home.jetstream, self.home.secrets)
-        server = NatsServer(store_dir=self.home.jetstream, config_file=self.home.nats_config)
-        child = self._child("nats", server.command(), dict(self.config.environ))
-        child.start()
-        stack.push_async_callback(child.stop)  # stopped after everything else
-        await asyncio.to_thread(server.wait_ready, 30.0)
-        log.info("nats: ready on %s", server.url)
-        settings = NatsSettings(url=server.url, user=nats_auth.PROVISIONER, password=passwords[nats_auth.PROVISIONER])
+    async def _start_nats(self, stack: AsyncExitStack) -> dict[str, str]:
+        size = self.config.nats_cluster
+        passwords = nats_auth.load_passwords(self.home.secrets)
+        nodes = nats_cluster.configure(self.home, size, passwords)
+        for node in nodes:
+            child = self._child(node.name, node.server.command(), dict(self.config.environ))
+            child.start()
+            stack.push_async_callback(child.stop)  # stopped after everything else
+        await asyncio.gather(*(asyncio.to_thread(node.server.wait_ready, 30.0) for node in nodes))
+        self._nats_urls = nats_cluster.client_urls(nodes)
+        log.info("nats: ready on %s", ", ".join(self._nats_urls))
+        provisioner = nats_auth.PROVISIONER
+        settings = NatsSettings(url=",".join(self._nats_urls), user=provisioner, password=passwords[provisioner])
         client = await connect(settings, name="cheatcode-provisioner")
         try:
-            await ensure_streams(client.jetstream(), ALL_STREAMS)
+            await provision(client, replicas=size)
         finally:
             await client.close()
-        log.info("nats: streams %s provisioned", ", ".join(spec.name for spec in ALL_STREAMS))
-        return server.url, passwords
+        log.info("nats: streams %s provisioned at %d replica(s)", ", ".join(s.name for s in ALL_STREAMS), size)
+        return passwords
 
     async def _start_postgres(self, stack: AsyncExitStack) -> str:
         server = PostgresServer(data_dir=self.home.postgres, log_file=self.home.log_file("postgres"))
-        await asyncio.to_thread(server.start)
-        stack.push_async_callback(self._stop_postgres, server)
+        await asyncio.to_thread(server.prepare)
+        # SIGINT is PostgreSQL's fast shutdown. Its backends are not in its process group (each
+        # is a session leader): they follow the postmaster's death on their own.
+        child = self._child("postgres", server.command(), dict(self.config.environ), stop_signal=signal.SIGINT)
+        child.start()
+        stack.push_async_callback(child.stop)
+        await server.wait_ready(60.0)
         database_url = await server.ensure_database(DATABASE)
         log.info("postgres: ready on 127.0.0.1:%d (database %s)", server.port, DATABASE)
         return database_url
@@ -142,53 +160,70 @@ class Supervisor:
         stack.push_async_callback(child.stop)
         return f"http://127.0.0.1:{port}/v1"
 
-    @staticmethod
-    async def _stop_postgres(server: PostgresServer) -> None:
-        await asyncio.to_thread(server.stop)
-        log.info("postgres: stopped")
-
     def _start_service(self, name: str, wiring: stack_env.StackWiring) -> None:
         reason = stack_env.missing_reason(name)
         if reason is not None:
             log.warning("%s: skipped (%s)", name, reason)
             return
         env = stack_env.service_env(name, wiring, self.config.environ)
-        self._child(name, stack_env.service_argv(name), env).start()
+        child = self._child(name, stack_env.service_argv(name), env)
+        self._services.append(child)
+        child.start()
 
-    def _child(self, name: str, argv: list[str], env: dict[str, str]) -> SupervisedChild:
-        spec = ChildSpec(name=name, argv=argv, env=env, log_file=self.home.log_file(name))
-        child = SupervisedChild(spec, stop_timeout=self.config.stop_timeout)
-        self._children.append(child)
+    def _child(
+        self, name: str, argv: list[str], env: dict[str, str], *, stop_signal: signal.Signals = signal.SIGTERM
+    ) -> SupervisedChild:
+        spec = ChildSpec(name=name, argv=argv, env=env, log_file=self.home.log_file(name), stop_signal=stop_signal)
+        child = SupervisedChild(spec, stop_timeout=self.config.stop_timeout, on_start=self._child_started)
+        self._children[name] = child
         return child
 
-    async def _stop_children(self) -> None:
-        """Services (and the mock model) at once; NATS is stopped last by its own callback."""
-        services = [child for child in self._children if child.spec.name != "nats"]
-        await asyncio.gather(*(child.stop() for child in services))
+    def _child_started(self, _pid: int) -> None:
+        if self._wiring is not None:  # a restart once up: the pids in stack.json must stay true
+            self._write_state()
 
-    def _write_state(self, wiring: stack_env.StackWiring) -> None:
+    async def _stop_services(self) -> None:
+        """Services at once; the mock model, PostgreSQL and NATS are stopped after them by their own callbacks."""
+        await asyncio.gather(*(child.stop() for child in self._services))
+
+    def _write_state(self) -> None:
+        """Endpoints, and each process's pid, log and restarts; replaced whole, never seen half-written."""
+        wiring = self._wiring
+        if wiring is None:
+            return
         state = {
             "supervisor_pid": os.getpid(),
             "api_url": f"http://{wiring.api_host}:{wiring.api_port}",
-            "nats_url": wiring.nats_url,
+            "nats_url": wiring.nats_url,  # comma-separated when clustered, as the services get it
+            "nats_urls": self._nats_urls,
             "database_url": wiring.database_url,
             "jwks_url": wiring.jwks_url,
             "llm_base_url": wiring.llm_base_url,
-            "children": {child.spec.name: child.pid for child in self._children},
+            "children": {name: child.pid for name, child in self._children.items()},
+            "logs": {name: str(child.spec.log_file) for name, child in self._children.items()},
+            "restarts": {name: child.restarts for name, child in self._children.items()},
         }
-        self.home.state_file.write_text(json.dumps(state, indent=2) + "\n")
+        partial = self.home.state_file.with_name(f"{self.home.state_file.name}.tmp")
+        partial.write_text(json.dumps(state, indent=2) + "\n")
+        partial.replace(self.home.state_file)
 
     def _announce(self, wiring: stack_env.StackWiring) -> None:
         token_hint = ".venv/bin/cheatcode dev-token --user <id>"
         if self.home.root != Path.cwd() / ".cheatcode":
             token_hint = f"CHEATCODE_HOME={self.home.root} {token_hint}"
+        # One line per process and where its log is; a metrics URL joins a line once the process serves one.
+        width = max(len(name) for name in self._children)
+        processes = [f"    {name:<{width}}  log {child.spec.log_file}" for name, child in self._children.items()]
         print(
             f"{READY_LINE}\n"
             f"  API        http://{wiring.api_host}:{wiring.api_port}/api/health\n"
+            f"  NATS       {wiring.nats_url}\n"
             f"  token      {token_hint} [--email <e>]\n"
             f"  admin key  {self.home.secrets / 'admin-api-key'}\n"
-            f"  logs       {self.home.logs}/\n"
-            f"Ctrl-C stops everything.",
+            f"  state      {self.home.state_file} (pids rewritten whenever a process is restarted)\n"
+            f"  processes  (each restarted when it dies; supervisor log {self.home.log_file('supervisor')})\n"
+            + "\n".join(processes)
+            + "\nCtrl-C stops everything.",
             flush=True,
         )
 

@@ -80,9 +80,13 @@ def test_secrets_are_owner_only(first_run: Stack) -> None:
     assert stat.S_IMODE(first_run.paths.nats_config.stat().st_mode) == 0o600
 
 
-def test_one_log_per_process(first_run: Stack) -> None:
+def test_one_log_per_process_and_the_console_says_where(first_run: Stack) -> None:
     names = {path.stem for path in first_run.paths.logs.glob("*.log")}
     assert {"supervisor", "nats", "postgres"} <= names
+    console = first_run.console_log.read_text()
+    for name, log_file in first_run.state()["logs"].items():
+        assert f"log {log_file}" in console, name
+    assert set(first_run.state()["children"]) >= {"nats", "postgres"}
 
 
 def test_sigterm_stops_every_process(first_run: Stack, home: Path) -> None:
@@ -100,6 +104,7 @@ async def test_second_run_reuses_everything_and_restarts_a_dead_child(home: Path
         assert (home / "dev-issuer" / "private_key.pem").read_bytes() == first_key
         await _assert_data_kept(stack)
         await _assert_nats_restarted_after_crash(stack)
+        await _assert_postgres_restarted_after_kill(stack)
     finally:
         assert stack.stop() == 0
     assert processes_mentioning(home) == {}
@@ -142,6 +147,41 @@ async def _assert_nats_restarted_after_crash(stack: Stack) -> None:
     finally:
         await client.close()
     assert "nats: exited unexpectedly" in (stack.paths.logs / "supervisor.log").read_text()
+    await _until(lambda: stack.state()["children"]["nats"] != state["children"]["nats"], "stack.json's new NATS pid")
+    assert stack.state()["nats_url"] == state["nats_url"]  # same port: every client's URL stays true
+    assert stack.state()["restarts"]["nats"] == 1
+
+
+async def _until(condition: Any, what: str, within: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not within {within:.0f}s: {what}")
+        await asyncio.sleep(0.1)
+
+
+async def _assert_postgres_restarted_after_kill(stack: Stack) -> None:
+    """kill -9 of the postmaster: the supervisor restarts it, the data survives, within 30 s."""
+    state: dict[str, Any] = stack.state()
+    postmaster = state["children"]["postgres"]
+    command = await asyncio.to_thread(Path(f"/proc/{postmaster}/cmdline").read_bytes)
+    assert b"postgres" in command  # the postmaster itself, not a wrapper
+    killed_at = asyncio.get_running_loop().time()
+    os.kill(postmaster, signal.SIGKILL)
+    await _until(lambda: stack.state()["children"]["postgres"] != postmaster, "stack.json's new postmaster pid")
+    connection = None
+    while connection is None:
+        try:
+            connection = await asyncpg.connect(state["database_url"], timeout=2)
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            assert asyncio.get_running_loop().time() - killed_at < 30, "PostgreSQL not back within 30 s"
+            await asyncio.sleep(0.1)
+    try:
+        assert await connection.fetchval("SELECT body FROM kept") == "first run"
+    finally:
+        await connection.close()
+    assert stack.state()["database_url"] == state["database_url"]
+    assert "postgres: exited unexpectedly" in (stack.paths.logs / "supervisor.log").read_text()
 
 
 def test_a_busy_api_port_fails_fast_with_a_clear_message(tmp_path: Path) -> None:

@@ -85,10 +85,23 @@ def test_the_provisioner_administers_streams_only() -> None:
     assert not nats_auth.permissions_for("provisioner").allow_responses
 
 
-def test_config_has_one_user_per_service_and_the_provisioner() -> None:
+def test_the_reader_replays_streams_and_answers_their_flow_control_only() -> None:
+    for stream in ("EVENTS", "RUN_OUTPUT"):
+        assert may_publish("reader", f"$JS.API.STREAM.INFO.{stream}")
+        assert may_publish("reader", f"$JS.API.CONSUMER.CREATE.{stream}")
+        assert may_publish("reader", f"$JS.API.CONSUMER.DELETE.{stream}.c1")
+        assert may_publish("reader", f"$JS.FC.{stream}.c1.abcd")
+    for subject in ("cc.evt.project.x", "$JS.API.STREAM.CREATE.EVENTS", "$JS.API.STREAM.PURGE.EVENTS", "$JS.ACK.x"):
+        assert not may_publish("reader", subject)
+    assert may_subscribe("reader", "_INBOX.abc")
+    assert not may_subscribe("reader", "cc.cmd.agent.run.start")
+    assert not nats_auth.permissions_for("reader").allow_responses
+
+
+def test_config_has_one_user_per_service_the_provisioner_and_the_reader() -> None:
     passwords = {user: f"secret-{user}" for user in nats_auth.all_users()}
     text = nats_auth.render_config(Path("/store"), passwords)
-    assert set(passwords) == {"provisioner", "api", "agent", "sandbox", "billing", "integrations"}
+    assert set(passwords) == {"provisioner", "reader", "api", "agent", "sandbox", "billing", "integrations"}
     for user, password in passwords.items():
         assert f'user: "{user}", password: "{password}"' in text
     assert 'jetstream { store_dir: "/store" }' in text

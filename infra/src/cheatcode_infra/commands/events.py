@@ -8,7 +8,10 @@ import json
 import sys
 
 NAME = "events"
-HELP = "Print stored events (or one run's output frames) in order, one JSON object per line."
+HELP = (
+    "Print stored events (or one run's output frames) in order, one JSON object per line; "
+    "exits 1 if the log could not be read to its end."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,13 +26,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cheatcode_infra.connect_stack import StackNotRunningError
+    from cheatcode_infra.event_log import IncompleteLogError
 
     if args.from_seq < 1 or (args.limit is not None and args.limit < 1):
         print("cheatcode events: --from-seq and --limit must be positive", file=sys.stderr)
         return 2
     try:
         return asyncio.run(_print(args))
-    except StackNotRunningError as error:
+    except (StackNotRunningError, IncompleteLogError) as error:
         print(f"cheatcode events: {error}", file=sys.stderr)
         return 1
     except ValueError as error:
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 async def _print(args: argparse.Namespace) -> int:
     from cheatcode_contracts import build_registry
     from cheatcode_contracts.subjects import aggregate_subject, all_events_filter, run_output_subject
-    from cheatcode_infra.connect_stack import connect_as_provisioner
+    from cheatcode_infra.connect_stack import ServerErrors, connect_as_reader
     from cheatcode_infra.event_log import describe, events_query, read_log, run_output_query
 
     if args.run:
@@ -51,10 +55,14 @@ async def _print(args: argparse.Namespace) -> int:
     else:
         query = events_query(args.subject or all_events_filter(), args.from_seq, args.limit)
     registry = build_registry()
-    client = await connect_as_provisioner(args.home)
+    errors = ServerErrors()
+    client = await connect_as_reader(args.home, errors)
     try:
         async for msg in read_log(client.jetstream(), query):
             print(json.dumps(describe(msg, registry), ensure_ascii=False))
     finally:
         await client.drain()
+    if errors.reported:  # e.g. a refused right: what was printed may not be everything
+        print(f"cheatcode events: the server reported: {'; '.join(errors.reported)}", file=sys.stderr)
+        return 1
     return 0

@@ -22,6 +22,19 @@ class StreamSpec:
     max_age_seconds: float = 0.0  # 0 = keep forever
     duplicate_window_seconds: float = 120.0
     allow_direct: bool = True
+    replicas: int = 1  # a clustered deployment provisions with its cluster size instead
+
+
+@dataclass(frozen=True)
+class KeyValueSpec:
+    """A KV bucket a service uses; provisioned ahead (replicated like the streams) so that the
+    service's own create-when-missing at start finds it and creates nothing."""
+
+    bucket: str
+    description: str
+    history: int = 1
+    ttl_seconds: float = 0.0  # 0 = entries never expire
+    replicas: int = 1
 
 
 EVENTS = StreamSpec(
@@ -38,3 +51,8 @@ RUN_OUTPUT = StreamSpec(
 )
 
 ALL_STREAMS: tuple[StreamSpec, ...] = (EVENTS, RUN_OUTPUT)
+
+AGENT_PROJECT_RUNS = KeyValueSpec(bucket="agent_project_runs", description="newest agent run of each project")
+API_MODELS = KeyValueSpec(bucket="api_models", description="model catalog", ttl_seconds=3600.0)
+
+ALL_KEY_VALUE_BUCKETS: tuple[KeyValueSpec, ...] = (AGENT_PROJECT_RUNS, API_MODELS)

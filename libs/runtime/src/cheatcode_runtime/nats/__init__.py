@@ -1,7 +1,7 @@
 from cheatcode_runtime.nats.command_client import CommandClient, CommandRejectedError, CommandUnavailableError
 from cheatcode_runtime.nats.connection import NatsSettings, connect
 from cheatcode_runtime.nats.ping import answer_pings
-from cheatcode_runtime.nats.streams import ensure_streams, stream_config
+from cheatcode_runtime.nats.streams import ensure_key_value_buckets, ensure_streams, stream_config
 
 __all__ = [
     "CommandClient",
@@ -10,6 +10,7 @@ __all__ = [
     "NatsSettings",
     "answer_pings",
     "connect",
+    "ensure_key_value_buckets",
     "ensure_streams",
     "stream_config",
 ]

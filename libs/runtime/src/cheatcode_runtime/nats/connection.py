@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class NatsSettings(BaseSettings):
-    """``CHEATCODE_NATS_URL``, ``CHEATCODE_NATS_USER``, ``CHEATCODE_NATS_PASSWORD``."""
+    """``CHEATCODE_NATS_URL`` (one URL, or a cluster's URLs comma-separated), ``CHEATCODE_NATS_USER``,
+    ``CHEATCODE_NATS_PASSWORD``."""
 
     model_config = SettingsConfigDict(env_prefix="CHEATCODE_NATS_", extra="ignore")
 
@@ -18,11 +19,16 @@ class NatsSettings(BaseSettings):
     password: SecretStr | None = None
     connect_timeout: float = 5.0
 
+    @property
+    def servers(self) -> list[str]:
+        """Every server of ``url``: a cluster is given as comma-separated URLs."""
+        return [part.strip() for part in self.url.split(",") if part.strip()]
+
 
 async def connect(settings: NatsSettings, *, name: str) -> Client:
     """Connect, reconnecting forever once connected (a service outlives NATS restarts)."""
     return await nats.connect(
-        servers=[settings.url],
+        servers=settings.servers,
         name=name,
         user=settings.user,
         password=settings.password.get_secret_value() if settings.password else None,

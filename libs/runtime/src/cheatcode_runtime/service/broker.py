@@ -36,7 +36,7 @@ def build_broker(settings: ServiceSettings, *, service: str) -> NatsBroker:
         password = nats.password.get_secret_value() if nats.password else ""
         security = SASLPlaintext(username=nats.user, password=password)
     return NatsBroker(
-        nats.url,
+        nats.servers,
         name=f"{service}:{settings.instance_id}",
         security=security,
         connect_timeout=int(max(nats.connect_timeout, 1)),

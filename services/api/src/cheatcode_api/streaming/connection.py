@@ -66,7 +66,7 @@ async def connect_streaming(settings: NatsSettings, *, name: str) -> StreamingNa
     """Same options as :func:`cheatcode_runtime.nats.connect`: reconnect forever once connected."""
     client = StreamingNatsClient()
     await client.connect(
-        servers=[settings.url],
+        servers=settings.servers,
         name=name,
         user=settings.user,
         password=settings.password.get_secret_value() if settings.password else None,
