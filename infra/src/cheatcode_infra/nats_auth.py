@@ -19,7 +19,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cheatcode_contracts import sandbox
+from cheatcode_contracts import billing, composio, sandbox
+from cheatcode_contracts.catalog import subject_for
 from cheatcode_contracts.streams import ALL_STREAMS
 from cheatcode_contracts.subjects import (
     COMMAND_PREFIX,
@@ -67,6 +68,7 @@ class Grant:
     # Messages it may send back to one request: more than the reply for a service whose long
     # commands send heartbeats on the reply subject (``cheatcode_runtime.nats.heartbeats``).
     responses_per_request: int = 1
+    publish_deny: tuple[str, ...] = ()  # carved out of ``publish`` (the server checks deny first)
     why: str = ""
 
 
@@ -80,10 +82,14 @@ def _events(*kinds: str) -> tuple[str, ...]:
     return tuple(aggregate_kind_filter(kind) for kind in kinds)
 
 
+# Commands whose replies hold decrypted secrets (a run's MCP connection headers): the agent only.
+AGENT_ONLY_COMMANDS: tuple[str, ...] = tuple(subject_for(command) for command in composio.AGENT_ONLY)
+
 GRANTS: dict[str, Grant] = {
     "api": Grant(
         publish=(f"{COMMAND_PREFIX}.>", f"{PING_PREFIX}.*"),
-        kv_buckets=("api_models",),
+        publish_deny=AGENT_ONLY_COMMANDS,
+        kv_buckets=("api_models", "api_rate_limits", "api_idempotency"),
         why="sends commands to every service and pings them for /api/health/deep; reads via consumers; "
         "shares the model catalog cache",
     ),
@@ -93,6 +99,7 @@ GRANTS: dict[str, Grant] = {
             f"{RUN_OUTPUT_PREFIX}.>",
             service_commands_filter("sandbox"),
             service_commands_filter("billing"),
+            *AGENT_ONLY_COMMANDS,
         ),
         subscribe=(service_commands_filter("agent"),),
         kv_buckets=("agent_project_runs",),
@@ -113,10 +120,17 @@ GRANTS: dict[str, Grant] = {
         why="owns accounts: plans, quotas, metered usage, BYOK keys; consumes llm_usage events (durable consumer)",
     ),
     "integrations": Grant(
-        publish=_events("integration", "deployment"),
+        publish=(
+            *_events("integration", "deployment", "credential_profiles", "email"),
+            # deployments read workspaces; the maintenance scheduler sends billing's quota reset
+            *(subject_for(command) for command in (sandbox.ListFiles, sandbox.ReadFile, billing.ResetQuotas)),
+        ),
         subscribe=(service_commands_filter("integrations"),),
-        kv_buckets=("integrations_secret_keys",),  # wrapped data keys of credential profiles
-        why="owns Composio profiles, MCP servers and deployments",
+        kv_buckets=(
+            *("integrations_secret_keys", "composio_toolkits"),  # profiles' data keys; toolkit cache
+            *("deployment_leases", "feature_flags", "integrations_schedule"),  # per-user leases; flags; ticks
+        ),
+        why="owns Composio profiles, MCP servers, deployments, the email outbox and the feature flags bucket",
     ),
 }
 
@@ -129,6 +143,7 @@ class Permissions:
     subscribe: tuple[str, ...]
     allow_responses: bool = field(default=True)
     responses_per_request: int = 1
+    publish_deny: tuple[str, ...] = ()
 
 
 def reader_rights(stream: str) -> tuple[str, ...]:
@@ -162,6 +177,7 @@ def permissions_for(user: str) -> Permissions:
         publish=_unique((own_ping, *JETSTREAM_CLIENT_API, *key_value, *grant.publish)),
         subscribe=_unique((INBOX, own_ping, *grant.subscribe)),
         responses_per_request=grant.responses_per_request,
+        publish_deny=grant.publish_deny,
     )
 
 
@@ -201,8 +217,9 @@ def render_authorization(passwords: dict[str, str]) -> str:
 
 def _render_user(user: str, password: str) -> str:
     rights = permissions_for(user)
+    deny = f", deny: {json.dumps(list(rights.publish_deny))}" if rights.publish_deny else ""
     parts = [
-        f"publish: {{ allow: {json.dumps(list(rights.publish))} }}",
+        f"publish: {{ allow: {json.dumps(list(rights.publish))}{deny} }}",
         f"subscribe: {{ allow: {json.dumps(list(rights.subscribe))} }}",
     ]
     if rights.allow_responses:
