@@ -52,6 +52,13 @@ class Settings(ServiceSettings):
     shutdown_grace: int = Field(default=3, ge=0)
     shutdown_timeout: float = Field(default=5.0, gt=0)
 
+    # Reference §2.3, counted in NATS KV across replicas. Overrides: rule name -> requests per
+    # minute (0 turns a rule off), e.g. CHEATCODE_RATE_LIMITS='{"projects_create": 20}'.
+    rate_limits_enabled: bool = True
+    rate_limits: dict[str, int] = Field(default_factory=dict)
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # /metrics on its own port; 0 = a free one
+    metrics_host: str = "127.0.0.1"
+
     @field_validator("jwt_authorized_parties", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

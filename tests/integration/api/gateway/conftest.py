@@ -58,6 +58,9 @@ def api_settings(nats_server: NatsServer, database_url: str, jwks: JwksDouble, *
         "nats": NatsSettings(url=nats_server.url),
         "projection_standby_interval": 0.1,
         "cors_origins": ["http://localhost:3000"],
+        # Tests create far more than 10 projects a minute with one token; the rate-limit
+        # tests turn the limits back on.
+        "rate_limits_enabled": False,
     }
     values.update(overrides)
     return Settings(**values)
