@@ -13,11 +13,12 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from cheatcode_api.entrypoint.container import Container
 from cheatcode_api.handlers import HandlerDeps
+from cheatcode_api.handlers.errors import AdminKeyRequiredError, ForbiddenError, NotConfiguredError, UnauthorizedError
 from cheatcode_api.ports.auth import AuthenticatedUser, InvalidTokenError
 
 BEARER = {"WWW-Authenticate": "Bearer"}
@@ -45,27 +46,37 @@ async def get_handler_deps(container: ContainerDep) -> HandlerDeps:
 Deps = Annotated[HandlerDeps, Depends(get_handler_deps)]
 
 
-def unauthorized(detail: str) -> HTTPException:
-    return HTTPException(status_code=401, detail=detail, headers=BEARER)
+def unauthorized(detail: str) -> UnauthorizedError:
+    return UnauthorizedError(detail)
 
 
-async def _verify(container: Container, token: str) -> AuthenticatedUser:
+# ``entrypoint.edge.EdgeRoute`` runs these before FastAPI reads the body (auth first: a caller
+# without a token learns nothing about what its body would have been); the result is kept on
+# ``request.state`` so that the dependency FastAPI then resolves does not verify twice.
+async def _verify(request: Request, container: Container, token: str) -> AuthenticatedUser:
+    known: AuthenticatedUser | None = getattr(request.state, "user", None)
+    if known is not None:
+        return known
     try:
-        return await container.verifier.verify(token)
+        user = await container.verifier.verify(token)
     except InvalidTokenError as error:
         raise unauthorized(f"Invalid token: {error}") from None
+    request.state.user = user
+    return user
 
 
 async def current_user(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AuthenticatedUser:
     if credentials is None or not credentials.credentials.strip():
         raise unauthorized(NO_CREDENTIALS)
-    return await _verify(container, credentials.credentials.strip())
+    return await _verify(request, container, credentials.credentials.strip())
 
 
 async def current_stream_user(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     token: Annotated[str | None, Query(description="JWT for EventSource clients")] = None,
@@ -73,7 +84,7 @@ async def current_stream_user(
     raw = token if token else (credentials.credentials if credentials else None)
     if raw is None or not raw.strip():
         raise unauthorized(NO_STREAM_CREDENTIALS)
-    return await _verify(container, raw.strip())
+    return await _verify(request, container, raw.strip())
 
 
 async def require_admin(
@@ -83,12 +94,27 @@ async def require_admin(
 ) -> None:
     expected = container.settings.admin_api_key
     if expected is None or not expected.get_secret_value():
-        raise HTTPException(status_code=503, detail="Admin API key not configured on server")
+        raise NotConfiguredError("Admin API key not configured on server")
     given = api_key or admin_api_key
     if not given:
-        raise HTTPException(status_code=401, detail="Admin API key required")
+        raise AdminKeyRequiredError("Admin API key required")
     if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        raise HTTPException(status_code=403, detail="Invalid admin API key")
+        raise ForbiddenError("Invalid admin API key")
+
+
+async def authenticate_first(request: Request, check: object) -> None:
+    """Run the route's authentication dependency ``check`` straight from the request."""
+    container = await get_container(request)
+    if check is current_user:
+        await current_user(request, container, await _bearer(request))
+    elif check is current_stream_user:
+        token = request.query_params.get("token")
+        await current_stream_user(request, container, await _bearer(request), token)
+    elif check is require_admin:
+        await require_admin(container, await _api_key(request), await _admin_api_key(request))
+
+
+AUTHENTICATION = (current_user, current_stream_user, require_admin)
 
 
 CurrentUser = Annotated[AuthenticatedUser, Depends(current_user)]

@@ -1,18 +1,26 @@
-"""Exceptions → ``{"detail": ...}`` responses. Client mistakes never become 500s."""
+"""Every exception → one ``{"detail": ...}`` response, in one place.
+
+- :class:`~cheatcode_api.handlers.errors.ApiError` carries its own status (4xx, 502, 503).
+- A command's error reply maps by its code (``STATUS_FOR_CODE``); forbidden reads as not found.
+- A dependency that is down is 503 with a detail naming it (``UNAVAILABLE``), never a 500.
+- Anything else is a bug: logged with its traceback, answered with a generic 500.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from cheatcode_api.handlers import NotFoundError
+from cheatcode_api.handlers.errors import ApiError
 from cheatcode_api.ports.auth import VerifierUnavailableError
-from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
-from cheatcode_api.ports.read_models import ReadModelLagError
+from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError, MessagingUnavailableError
+from cheatcode_api.ports.read_models import ReadModelLagError, ReadModelUnavailableError
 from cheatcode_contracts import ErrorCode
+from cheatcode_runtime.eventstore import EventStoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +34,25 @@ STATUS_FOR_CODE: dict[ErrorCode, int] = {
     ErrorCode.INTERNAL: 500,
 }
 
+MESSAGING_DOWN = "Messaging (NATS) is unavailable, so the event store cannot be reached; retry shortly"
+READ_MODELS_DOWN = "The read-model database (PostgreSQL) is unavailable; retry shortly"
+LAGGING = "The read model is catching up; the change was accepted, retry the read shortly"
+AUTH_DOWN = "Authentication is temporarily unavailable"
+
+# Most specific first: the first class an error is an instance of decides.
+UNAVAILABLE: list[tuple[type[Exception], Callable[[Exception], str], str]] = [
+    (MessagingUnavailableError, lambda _: MESSAGING_DOWN, "1"),
+    (EventStoreUnavailableError, lambda _: MESSAGING_DOWN, "1"),
+    (CommandBusUnavailableError, lambda error: f"{getattr(error, 'service', 'the owning')} service unavailable", "1"),
+    (ReadModelUnavailableError, lambda _: READ_MODELS_DOWN, "2"),
+    (ReadModelLagError, lambda _: LAGGING, "1"),
+    (VerifierUnavailableError, lambda _: AUTH_DOWN, "5"),
+]
+
+
+def _detail(status: int, detail: object, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
 
 def rejection_response(error: CommandRejectedError) -> JSONResponse:
     status = STATUS_FOR_CODE.get(error.code, 500)
@@ -35,16 +62,12 @@ def rejection_response(error: CommandRejectedError) -> JSONResponse:
         detail = "Internal server error"
     else:
         detail = error.detail
-    return JSONResponse({"detail": detail}, status_code=status)
+    return _detail(status, detail, {"Retry-After": "1"} if status == 503 else None)
 
 
-def _detail(status: int, detail: object, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-
-
-async def _not_found(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, NotFoundError)
-    return _detail(404, error.detail)
+async def _api_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    return _detail(error.status, error.detail, dict(error.extra_headers) or None)
 
 
 async def _rejected(_: Request, error: Exception) -> JSONResponse:
@@ -54,21 +77,12 @@ async def _rejected(_: Request, error: Exception) -> JSONResponse:
     return rejection_response(error)
 
 
-async def _unavailable(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, CommandBusUnavailableError)
-    return _detail(503, f"{error.service} service unavailable", {"Retry-After": "1"})
-
-
-async def _lagging(_: Request, error: Exception) -> JSONResponse:
-    log.warning("read-your-writes wait timed out: %s", error)
-    return _detail(
-        503, "The read model is catching up; the change was accepted, retry the read shortly", {"Retry-After": "1"}
-    )
-
-
-async def _verifier_unavailable(_: Request, error: Exception) -> JSONResponse:
-    log.error("token verification unavailable: %s", error)
-    return _detail(503, "Authentication is temporarily unavailable", {"Retry-After": "5"})
+async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    for kind, detail, retry_after in UNAVAILABLE:
+        if isinstance(error, kind):
+            log.warning("%s %s: 503, %s", request.method, request.url.path, error)
+            return _detail(503, detail(error), {"Retry-After": retry_after})
+    return await _unexpected(request, error)
 
 
 async def _invalid(_: Request, error: Exception) -> JSONResponse:
@@ -82,10 +96,9 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(CommandRejectedError, _rejected)
-    app.add_exception_handler(CommandBusUnavailableError, _unavailable)
-    app.add_exception_handler(ReadModelLagError, _lagging)
-    app.add_exception_handler(VerifierUnavailableError, _verifier_unavailable)
+    for kind, _, _ in UNAVAILABLE:
+        app.add_exception_handler(kind, _unavailable)
     app.add_exception_handler(ValidationError, _invalid)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,5 +1,6 @@
 """Use cases: one module per resource; async functions taking their inputs and the deps."""
 
-from cheatcode_api.handlers.deps import HandlerDeps, NotFoundError
+from cheatcode_api.handlers.deps import HandlerDeps
+from cheatcode_api.handlers.errors import ApiError, InvalidRequestError, NotFoundError
 
-__all__ = ["HandlerDeps", "NotFoundError"]
+__all__ = ["ApiError", "HandlerDeps", "InvalidRequestError", "NotFoundError"]

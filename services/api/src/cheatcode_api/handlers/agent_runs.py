@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from cheatcode_api.domain.runs import ACTIVE_STATUSES, RunRow
-from cheatcode_api.handlers.deps import HandlerDeps, NotFoundError
+from cheatcode_api.handlers.deps import HandlerDeps
+from cheatcode_api.handlers.errors import InvalidRequestError, NotFoundError
 from cheatcode_api.handlers.threads import NOT_FOUND as THREAD_NOT_FOUND, get_thread
 from cheatcode_api.ports.agent_runs import RunReads
 from cheatcode_api.ports.commands import CommandRejectedError
@@ -17,12 +18,8 @@ NOT_FOUND = "Agent run not found"
 APP_TYPES = ("web", "mobile")
 
 
-class RunStateError(Exception):
-    """The run is not in a state that allows the request (→ 400)."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+class RunStateError(InvalidRequestError):
+    """The run is not in a state that allows the request."""
 
 
 def run_metadata(options: dict[str, Any]) -> dict[str, Any]:

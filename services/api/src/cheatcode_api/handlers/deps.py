@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cheatcode_api.handlers.errors import NotFoundError
 from cheatcode_api.ports.commands import CommandBus, CommandRejectedError
 from cheatcode_api.ports.read_models import CheckpointWaiter, ReadModels
 from cheatcode_contracts import Command, CommandReply, ErrorCode
-
-
-class NotFoundError(Exception):
-    """The resource does not exist for this caller (it may exist for someone else)."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -37,3 +30,6 @@ class HandlerDeps:
             raise
         await self.waiter.wait_for(projection, reply.position)
         return reply
+
+
+__all__ = ["HandlerDeps", "NotFoundError"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from cheatcode_api.handlers import agent_runs
 from cheatcode_api.handlers.deps import HandlerDeps
+from cheatcode_api.handlers.errors import InvalidRequestError
 from cheatcode_api.handlers.sandboxes import SandboxDeps
 from cheatcode_contracts import new_id, sandbox as sb
 from cheatcode_contracts.projects import CreateProject
@@ -24,12 +25,8 @@ MAX_FILES = 20
 MAX_PROMPT_CHARS = 100_000
 
 
-class InvalidInitiateError(Exception):
-    """The request is unusable as sent (→ 400); nothing was created."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+class InvalidInitiateError(InvalidRequestError):
+    """The request is unusable as sent; nothing was created."""
 
 
 @dataclass(frozen=True)

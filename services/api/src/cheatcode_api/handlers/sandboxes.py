@@ -5,13 +5,17 @@ Access: only the project's owner gets in; for anyone else a sandbox does not exi
 
 from __future__ import annotations
 
+import contextlib
 import re
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
 from cheatcode_api.domain.rows import SandboxRow
+from cheatcode_api.handlers import errors
 from cheatcode_api.handlers.deps import NotFoundError
 from cheatcode_api.ports.commands import CommandBus
 from cheatcode_api.ports.read_models import CheckpointWaiter
@@ -34,7 +38,7 @@ class SandboxDeps:
     waiter: CheckpointWaiter
 
 
-class TooLargeError(Exception):
+class TooLargeError(errors.TooLargeError):
     pass
 
 
@@ -62,19 +66,37 @@ def clean_upload_path(path: str) -> str:
 
 
 async def upload(deps: SandboxDeps, row: SandboxRow, path: str, chunks: AsyncIterator[bytes]) -> dict[str, Any]:
-    """Write in chunks of at most ``MAX_CHUNK_BYTES`` (the NATS payload cap)."""
+    """Write in chunks of at most ``MAX_CHUNK_BYTES`` (the NATS payload cap) under a temporary
+    name beside the target, then move it into place: a rejected or broken upload leaves the
+    target as it was (and its partial copy is removed)."""
     target, written, first = clean_upload_path(path), 0, True
-    async for chunk in chunks:
-        written += len(chunk)
-        if written > MAX_UPLOAD_BYTES:
-            raise TooLargeError(f"File too large: the limit is {MAX_UPLOAD_BYTES} bytes")
-        for start in range(0, len(chunk), sb.MAX_CHUNK_BYTES):
-            piece = chunk[start : start + sb.MAX_CHUNK_BYTES]
-            await _write(deps, row, target, piece, append=not first)
-            first = False
-    if first:  # an empty file is still a file
-        await _write(deps, row, target, b"", append=False)
+    partial = partial_upload_path(target)
+    try:
+        async for chunk in chunks:
+            written += len(chunk)
+            if written > MAX_UPLOAD_BYTES:
+                raise TooLargeError(f"File too large: the limit is {MAX_UPLOAD_BYTES} bytes")
+            for start in range(0, len(chunk), sb.MAX_CHUNK_BYTES):
+                piece = chunk[start : start + sb.MAX_CHUNK_BYTES]
+                await _write(deps, row, partial, piece, append=not first)
+                first = False
+        if first:  # an empty file is still a file
+            await _write(deps, row, partial, b"", append=False)
+        await deps.commands.send(sb.MoveFile(sandbox_id=row.sandbox_id, source=partial, destination=target))
+    except BaseException:
+        if not first:
+            with contextlib.suppress(Exception):  # best effort: the first error is the one to report
+                await deps.commands.send(sb.DeleteFile(sandbox_id=row.sandbox_id, path=partial))
+        raise
     return {"status": "success", "created": True, "path": target}
+
+
+def partial_upload_path(target: str) -> str:
+    """A hidden name in the target's directory (a rename there is atomic)."""
+    where = PurePosixPath(target)
+    if where.name in ("", ".", ".."):
+        return target  # not a file name: the sandbox refuses it with a clear 4xx
+    return str(where.with_name(f".{where.name}.{uuid.uuid4().hex[:12]}.uploading"))
 
 
 async def _write(deps: SandboxDeps, row: SandboxRow, path: str, data: bytes, *, append: bool) -> None:

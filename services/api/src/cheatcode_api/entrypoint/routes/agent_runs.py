@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict
 
 from cheatcode_api.domain.runs import run_details, run_list_item, run_status
@@ -51,10 +51,7 @@ async def start_agent(
 @router.post("/agent-run/{agent_run_id}/stop")
 async def stop_agent(agent_run_id: str, user: CurrentUser, deps: Deps, container: ContainerDep) -> dict[str, str]:
     run_id = uuid_or_404(agent_run_id, agent_runs.NOT_FOUND)
-    try:
-        await agent_runs.stop_run(deps, container.run_reads, user.user_id, run_id)
-    except agent_runs.RunStateError as error:
-        raise HTTPException(status_code=400, detail=error.detail) from None
+    await agent_runs.stop_run(deps, container.run_reads, user.user_id, run_id)
     return {"message": "Stop signal sent", "agent_run_id": run_id, "status": "stopping"}
 
 
@@ -126,16 +123,13 @@ async def initiate_agent(
         "stream": stream,
         "enable_context_manager": enable_context_manager,
     }
-    try:
-        return await initiate.initiate(
-            deps,
-            sandboxes,
-            user.user_id,
-            prompt=prompt,
-            uploads=uploads,
-            model_name=model_name,
-            app_type=app_type,
-            options=options,
-        )
-    except initiate.InvalidInitiateError as error:
-        raise HTTPException(status_code=400, detail=error.detail) from None
+    return await initiate.initiate(
+        deps,
+        sandboxes,
+        user.user_id,
+        prompt=prompt,
+        uploads=uploads,
+        model_name=model_name,
+        app_type=app_type,
+        options=options,
+    )

@@ -15,7 +15,7 @@ import hmac
 from collections.abc import AsyncIterator
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.websockets import WebSocketDisconnect
@@ -23,6 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from cheatcode_api.entrypoint.deps import ContainerDep
+from cheatcode_api.handlers.errors import ApiError, NotFoundError, UpstreamUnavailableError
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
 from cheatcode_contracts import sandbox as sb
 
@@ -39,13 +40,13 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 async def target_url(container: ContainerDep, sandbox_id: str, token: str, port: int, path: str) -> str:
     row = await container.sandbox_reads.sandbox(sandbox_id)
     if row is None or not row.preview_token or not hmac.compare_digest(row.preview_token, token):
-        raise HTTPException(status_code=404, detail=NOT_FOUND)
+        raise NotFoundError(NOT_FOUND)
     if not 0 < port < 65536:
-        raise HTTPException(status_code=404, detail=NOT_FOUND)
+        raise NotFoundError(NOT_FOUND)
     try:
         target = await container.commands.ask(sb.GetPreviewTarget(sandbox_id=sandbox_id, port=port), sb.PreviewTarget)
     except (CommandRejectedError, CommandBusUnavailableError) as error:
-        raise HTTPException(status_code=502, detail=f"Preview unavailable: {error}") from None
+        raise UpstreamUnavailableError(f"Preview unavailable: {error}") from None
     return f"{target.origin}{target.path_prefix}/{path}"
 
 
@@ -66,7 +67,7 @@ async def proxy(
         upstream = await client.send(upstream_request, stream=True)
     except httpx.HTTPError as error:
         await client.aclose()
-        raise HTTPException(status_code=502, detail=f"Preview unavailable: {error.__class__.__name__}") from None
+        raise UpstreamUnavailableError(f"Preview unavailable: {error.__class__.__name__}") from None
 
     async def body() -> AsyncIterator[bytes]:
         async for chunk in upstream.aiter_raw():
@@ -87,7 +88,7 @@ async def proxy_websocket(websocket: WebSocket, sandbox_id: str, token: str, por
     container = websocket.app.state.container
     try:
         url = await target_url(container, sandbox_id, token, port, path)
-    except HTTPException:
+    except ApiError:
         await websocket.close(code=1008)
         return
     query = websocket.url.query

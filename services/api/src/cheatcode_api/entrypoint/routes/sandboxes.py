@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,7 @@ from cheatcode_api.entrypoint.deps import ContainerDep, CurrentUser
 from cheatcode_api.entrypoint.routes import dev_server_stream
 from cheatcode_api.entrypoint.routes.ids import uuid_or_404
 from cheatcode_api.handlers import sandboxes as use
+from cheatcode_api.handlers.errors import NotFoundError
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
 from cheatcode_contracts import ErrorCode, sandbox as sb
 
@@ -37,10 +38,6 @@ async def owned(sandbox_id: str, user: CurrentUser, deps: Deps) -> SandboxRow:
 
 
 Owned = Annotated[SandboxRow, Depends(owned)]
-
-
-def too_large(error: use.TooLargeError) -> HTTPException:
-    return HTTPException(status_code=413, detail=str(error))
 
 
 class ExecuteIn(BaseModel):
@@ -64,10 +61,7 @@ async def upload_file(
         while chunk := await file.read(sb.MAX_CHUNK_BYTES):
             yield chunk
 
-    try:
-        return await use.upload(deps, row, path, chunks())
-    except use.TooLargeError as error:
-        raise too_large(error) from None
+    return await use.upload(deps, row, path, chunks())
 
 
 @router.get("/sandboxes/{sandbox_id}/files")
@@ -86,11 +80,9 @@ async def file_tree(row: Owned, deps: Deps, path: str | None = None) -> dict[str
 async def file_content(row: Owned, deps: Deps, path: Annotated[str, Query(min_length=1)]) -> Response:
     try:
         data = await use.read_all(deps, row, path)
-    except use.TooLargeError as error:
-        raise too_large(error) from None
     except CommandRejectedError as error:
         if error.code is ErrorCode.NOT_FOUND:
-            raise HTTPException(status_code=404, detail=f"Failed to download file: {error.detail}") from None
+            raise NotFoundError(f"Failed to download file: {error.detail}") from None
         raise
     name = path.rstrip("/").rsplit("/", 1)[-1] or "file"
     disposition = f"attachment; filename*=UTF-8''{quote(name)}"
@@ -99,10 +91,7 @@ async def file_content(row: Owned, deps: Deps, path: Annotated[str, Query(min_le
 
 @router.get("/sandboxes/{sandbox_id}/download-archive")
 async def download_archive(row: Owned, deps: Deps) -> Response:
-    try:
-        data = await use.archive(deps, row)
-    except use.TooLargeError as error:
-        raise too_large(error) from None
+    data = await use.archive(deps, row)
     disposition = f'attachment; filename="{use.archive_name(row.project_name)}"'
     return Response(data, media_type="application/zip", headers={"Content-Disposition": disposition})
 
