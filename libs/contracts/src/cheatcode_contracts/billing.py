@@ -16,7 +16,8 @@ that its quota period is a fact of the log, not of the moment somebody reads it.
   removal (crypto-shredding).
 
 Commands: :class:`CheckRunAllowed` (the gate before a run starts and before each LLM call),
-:class:`GetAccountStatus`, :class:`ChangePlan`, :class:`ResetQuotas`. Typed replies are
+:class:`GetAccountStatus`, :class:`ChangePlan`, :class:`ResetQuotas`, and the model price
+cache (:class:`GetPriceCache`, :class:`WarmPriceCache`, :class:`ClearPriceCache`). Typed replies are
 :data:`REPLIES`.
 """
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer
 
 from cheatcode_contracts.base import Command, CommandReply, Event
 from cheatcode_contracts.plans import START_MIN_TOKENS, PlanId
@@ -224,6 +225,17 @@ class QuotaResetReport(_Reply):
     reset_details: list[QuotaResetEntry]
 
 
+class PriceCacheReport(_Reply):
+    """Billing's model price table (fetched from OpenRouter's catalog, 6 h life)."""
+
+    success: bool = True
+    message: str = ""
+    cached: bool
+    model_count: int
+    ttl_seconds: float
+    error: str | None = None
+
+
 # ---------------------------------------------------------------------------- commands
 
 
@@ -280,11 +292,35 @@ class ResetQuotas(Command):
         return max(default, 60.0)  # visits every account
 
 
+class GetPriceCache(Command):
+    """Reply: :class:`PriceCacheReport` (what the billing replica that answers holds)."""
+
+    type_name: ClassVar[str] = "account.prices.info"
+
+
+class WarmPriceCache(Command):
+    """Fetch the model prices now. Reply: :class:`PriceCacheReport`, ``success`` False on failure."""
+
+    type_name: ClassVar[str] = "account.prices.warm"
+
+    def reply_timeout(self, default: float) -> float:
+        return max(default, 20.0)  # an HTTP fetch of the provider's catalog
+
+
+class ClearPriceCache(Command):
+    """Forget the fetched prices (the built-in table answers until the next fetch)."""
+
+    type_name: ClassVar[str] = "account.prices.clear"
+
+
 REPLIES: dict[type[Command], type[BaseModel]] = {
     CheckRunAllowed: RunAllowance,
     GetAccountStatus: AccountSnapshot,
     ChangePlan: AccountSnapshot,
     ResetQuotas: QuotaResetReport,
+    GetPriceCache: PriceCacheReport,
+    WarmPriceCache: PriceCacheReport,
+    ClearPriceCache: PriceCacheReport,
 }
 
 EVENTS: tuple[type[Event], ...] = (
@@ -297,6 +333,170 @@ EVENTS: tuple[type[Event], ...] = (
     ByokKeyRemoved,
 )
 COMMANDS: tuple[type[Command], ...] = tuple(REPLIES)
+
+
+# ============================================================================ payments and BYOK keys
+# Polar checkout and webhook, and the user's own OpenRouter key (handlers/payments.py,
+# handlers/byok.py in services/billing). Secrets travel as ``SecretStr``: their repr is masked,
+# so a logged command or reply never shows them; only the wire encoding carries the value.
+
+
+def _reveal(value: SecretStr | None) -> str | None:
+    return None if value is None else value.get_secret_value()
+
+
+class CheckoutSession(_Reply):
+    checkout_url: str
+    checkout_id: str
+    plan_id: PlanId
+
+
+class CreateCheckout(Command):
+    """Open a Polar checkout for ``plan_id`` (a paid plan) for ``user_id`` (Polar's customer
+    external id). Reply: :class:`CheckoutSession`. Errors: ``invalid`` (free or unknown plan),
+    ``unavailable`` (Polar not configured or unreachable)."""
+
+    type_name: ClassVar[str] = "account.create_checkout"
+
+    user_id: str
+    plan_id: str
+    customer_email: str | None = None
+    success_url: str | None = None
+
+    def reply_timeout(self, default: float) -> float:
+        return max(default, 20.0)  # a call to Polar
+
+
+WebhookOutcomeKind = Literal["applied", "duplicate", "ignored", "rejected"]
+
+
+class WebhookOutcome(_Reply):
+    """``verified`` False: a bad or stale signature (the API answers 403); nothing changed."""
+
+    verified: bool
+    outcome: WebhookOutcomeKind
+    event_type: str | None = None
+    user_id: str | None = None
+    detail: str = ""
+
+
+class HandlePolarWebhook(Command):
+    """A Polar webhook delivery as received: the raw body and its Standard Webhooks headers.
+    Billing verifies the signature (it alone holds the secret) and applies a subscription event
+    once per ``webhook_id``. Reply: :class:`WebhookOutcome`."""
+
+    type_name: ClassVar[str] = "account.polar_webhook"
+
+    body: str
+    webhook_id: str
+    webhook_timestamp: str
+    webhook_signature: str
+
+
+ByokDenial = Literal["plan", "format", "validation"]
+
+
+class ByokKeyReply(_Reply):
+    """The answer of every BYOK key command. ``allowed`` False: refused, ``denial`` says why
+    (``plan``: not on the byok plan, the API answers 403; ``format``/``validation``: 400)."""
+
+    allowed: bool
+    denial: ByokDenial | None = None
+    message: str = ""
+    plan_id: PlanId
+    key_id: str | None = None
+    has_key: bool = False
+    key_configured: bool = False
+    display_name: str | None = None
+    created_at: datetime | None = None
+    last_used_at: datetime | None = None
+    test_success: bool | None = None
+    test_error: str | None = None
+
+
+class StoreByokKey(Command):
+    """Test, encrypt and store the user's OpenRouter key (replacing and destroying any earlier one)."""
+
+    type_name: ClassVar[str] = "account.store_byok_key"
+
+    user_id: str
+    api_key: SecretStr
+    display_name: str = "OpenRouter API Key"
+
+    @field_serializer("api_key", when_used="json")
+    def _wire_key(self, value: SecretStr) -> str | None:
+        return _reveal(value)
+
+    def reply_timeout(self, default: float) -> float:
+        return max(default, 20.0)  # a live test against OpenRouter
+
+
+class CheckByokKey(Command):
+    """Check a key against OpenRouter's ``GET /auth/key``; nothing is stored."""
+
+    type_name: ClassVar[str] = "account.test_byok_key"
+
+    user_id: str
+    api_key: SecretStr
+
+    @field_serializer("api_key", when_used="json")
+    def _wire_key(self, value: SecretStr) -> str | None:
+        return _reveal(value)
+
+    def reply_timeout(self, default: float) -> float:
+        return max(default, 20.0)
+
+
+class RemoveByokKey(Command):
+    """Destroy the key's data key first (crypto-shredding), then record the removal."""
+
+    type_name: ClassVar[str] = "account.remove_byok_key"
+
+    user_id: str
+
+
+class GetByokKeyStatus(Command):
+    type_name: ClassVar[str] = "account.get_byok_key_status"
+
+    user_id: str
+
+
+class RunLlmKey(_Reply):
+    """The key a run's LLM calls use: the user's own (byok plan with a stored key) or None for
+    the system key. Only the agent may ask (NATS permissions)."""
+
+    byok: bool
+    api_key: SecretStr | None = None
+    key_id: str | None = None
+
+    @field_serializer("api_key", when_used="json")
+    def _wire_key(self, value: SecretStr | None) -> str | None:
+        return _reveal(value)
+
+
+class ResolveRunLlmKey(Command):
+    """Which OpenRouter key a run of ``user_id`` uses. Reply: :class:`RunLlmKey`."""
+
+    type_name: ClassVar[str] = "account.resolve_run_llm_key"
+
+    user_id: str
+    run_id: str | None = None
+
+
+RUN_LLM_KEY_COMMAND = ResolveRunLlmKey  # agent-only: the API's NATS user may not publish it
+
+REPLIES = {
+    **REPLIES,
+    CreateCheckout: CheckoutSession,
+    HandlePolarWebhook: WebhookOutcome,
+    StoreByokKey: ByokKeyReply,
+    CheckByokKey: ByokKeyReply,
+    RemoveByokKey: ByokKeyReply,
+    GetByokKeyStatus: ByokKeyReply,
+    ResolveRunLlmKey: RunLlmKey,
+}
+COMMANDS = tuple(REPLIES)
+# ============================================================================ end of payments and BYOK keys
 
 
 def reply_result(model: BaseModel) -> dict[str, Any]:
@@ -316,23 +516,39 @@ __all__ = [
     "COMMANDS",
     "EVENTS",
     "REPLIES",
+    "RUN_LLM_KEY_COMMAND",
     "AccountOpened",
     "AccountSnapshot",
+    "ByokDenial",
     "ByokKeyRemoved",
+    "ByokKeyReply",
     "ByokKeyStored",
     "ChangePlan",
+    "CheckByokKey",
     "CheckRunAllowed",
+    "CheckoutSession",
+    "CreateCheckout",
     "DenialReason",
     "GetAccountStatus",
+    "GetByokKeyStatus",
+    "GetPriceCache",
+    "HandlePolarWebhook",
     "PlanChanged",
     "PlanSource",
+    "PriceCacheReport",
     "QuotaReset",
     "QuotaResetEntry",
     "QuotaResetReport",
+    "RemoveByokKey",
     "ResetQuotas",
+    "ResolveRunLlmKey",
     "RunAllowance",
+    "RunLlmKey",
+    "StoreByokKey",
     "SubscriptionRecorded",
     "TokensCharged",
+    "WebhookOutcome",
+    "WebhookOutcomeKind",
     "account_subject",
     "parse_reply",
     "reply_result",

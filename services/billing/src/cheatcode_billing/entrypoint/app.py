@@ -17,7 +17,7 @@ from nats.aio.client import Client
 
 from cheatcode_billing import SERVICE
 from cheatcode_billing.config import Settings
-from cheatcode_billing.handlers import accounts
+from cheatcode_billing.handlers import accounts, prices
 from cheatcode_billing.handlers.deps import BillingDeps
 from cheatcode_contracts import Command, CommandReply, Event, billing
 from cheatcode_contracts.subjects import EVENTS_PREFIX
@@ -45,6 +45,9 @@ ACCOUNT_COMMANDS: dict[type[Command], Handler] = {
     billing.GetAccountStatus: accounts.get_account_status,
     billing.ChangePlan: accounts.change_plan,
     billing.ResetQuotas: accounts.reset_quotas,
+    billing.GetPriceCache: prices.price_cache_info,
+    billing.WarmPriceCache: prices.warm_price_cache,
+    billing.ClearPriceCache: prices.clear_price_cache,
 }
 
 
