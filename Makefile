@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := libs/contracts libs/runtime infra services/api services/agent services/sandbox services/billing services/integrations
 STAMP := $(VENV)/.installed
 
-.PHONY: up test install lint typecheck unit integration e2e docs bench clean
+.PHONY: up test install system-deps lint typecheck unit integration e2e docs bench clean
 
 $(STAMP): constraints.txt requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,14 @@ $(STAMP): constraints.txt requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pypr
 
 install: $(STAMP)
 
-up: $(STAMP)
+# bubblewrap for the sandboxes: installed when missing (root with apt-get), else the exact command to run.
+system-deps:
+	$(PYTHON) infra/src/cheatcode_infra/system_deps.py
+
+up: $(STAMP) system-deps
 	$(BIN)/cheatcode up
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) system-deps lint typecheck
 	$(BIN)/pytest -q tests/unit tests/integration tests/e2e
 
 unit: $(STAMP)

@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 from contextlib import AsyncExitStack
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cheatcode_contracts.streams import ALL_STREAMS
-from cheatcode_infra import nats_auth, nats_cluster, preflight, stack_env
+from cheatcode_infra import nats_auth, nats_cluster, preflight, stack_env, system_deps
 from cheatcode_infra.dev_issuer import DevIssuer, write_jwks_url
 from cheatcode_infra.free_ports import free_port
 from cheatcode_infra.home import StackHome
@@ -80,6 +81,7 @@ class Supervisor:
 
     async def _start_everything(self, stack: AsyncExitStack) -> stack_env.StackWiring:
         self.home.ensure()
+        _warn_missing_system_packages()
         passwords = await self._start_nats(stack)
         database_url = await self._start_postgres(stack)
         jwks_url = await self._start_dev_issuer(stack)
@@ -226,6 +228,14 @@ class Supervisor:
             + "\nCtrl-C stops everything.",
             flush=True,
         )
+
+
+def _warn_missing_system_packages() -> None:
+    """``make up`` installs them first; a bare ``cheatcode up`` starts anyway and says what is missing."""
+    for package in system_deps.REQUIRED:
+        if shutil.which(package.executable) is None:
+            log.warning("%s is missing: %s; run `make up`, or: sudo apt-get install -y %s",
+                        package.executable, package.why, package.apt_package)  # fmt: skip
 
 
 def setup_logging(home: StackHome) -> None:
