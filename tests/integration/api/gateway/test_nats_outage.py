@@ -1,4 +1,5 @@
-"""NATS going away: deep health turns critical, and the API recovers by itself when NATS is back."""
+"""NATS going away: deep health turns critical, a write answers 503 saying messaging is down,
+and the API recovers by itself when NATS is back."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from nats.aio.client import Client
 
 from cheatcode_agent.config import Settings as AgentSettings
 from cheatcode_agent.entrypoint.bootstrap import build as build_agent
+from cheatcode_api.entrypoint.errors import MESSAGING_DOWN
 from cheatcode_contracts.streams import ALL_STREAMS
 from cheatcode_contracts.subjects import ping_subject
 from cheatcode_infra.nats_server import NatsServer
@@ -41,6 +43,12 @@ async def test_nats_outage_is_critical_and_the_api_recovers(
             assert response.status_code == 503
             assert body["components"]["nats"]["status"] == "critical"
             assert body["components"]["postgres"]["status"] == "healthy"
+
+            refused = await client.post("/api/projects", json={"name": "during"}, headers=token("o"))
+            assert refused.status_code == 503, refused.text
+            assert refused.json() == {"detail": MESSAGING_DOWN}
+            assert "NATS" in MESSAGING_DOWN and "event store" in MESSAGING_DOWN
+            assert refused.headers["retry-after"] == "1"
 
             await asyncio.to_thread(server.start)  # same port and store: JetStream data survives
             await request_when_ready(setup, ping_subject("agent"), b"", wait=15)
