@@ -23,8 +23,8 @@ from pydantic import SecretStr
 from cheatcode_contracts.streams import EVENTS
 from cheatcode_infra import nats_auth
 from cheatcode_infra.connect_stack import ServerErrors, connect_tool
-from cheatcode_infra.event_log import IncompleteLogError, events_query, read_log
 from cheatcode_runtime.nats import NatsSettings, ensure_streams
+from cheatcode_runtime.nats.log_reader import IncompleteLogError, events_query, read_log
 from tests.support.secured_nats import SecuredNats, connect_as, secured_nats_server
 
 EVENT_COUNT = 6000  # well past the ~3,200 where a reader without flow-control replies stalled

@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cheatcode_infra.connect_stack import StackNotRunningError
-    from cheatcode_infra.event_log import IncompleteLogError
+    from cheatcode_runtime.nats.log_reader import IncompleteLogError
 
     if args.from_seq < 1 or (args.limit is not None and args.limit < 1):
         print("cheatcode events: --from-seq and --limit must be positive", file=sys.stderr)
@@ -45,7 +45,7 @@ async def _print(args: argparse.Namespace) -> int:
     from cheatcode_contracts import build_registry
     from cheatcode_contracts.subjects import aggregate_subject, all_events_filter, run_output_subject
     from cheatcode_infra.connect_stack import ServerErrors, connect_as_reader
-    from cheatcode_infra.event_log import describe, events_query, read_log, run_output_query
+    from cheatcode_runtime.nats.log_reader import describe, events_query, read_log, run_output_query
 
     if args.run:
         query = run_output_query(run_output_subject(args.run), args.from_seq, args.limit)

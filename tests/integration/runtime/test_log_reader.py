@@ -10,8 +10,8 @@ from cheatcode_contracts import build_registry, new_id
 from cheatcode_contracts.projects import ProjectCreated
 from cheatcode_contracts.subjects import aggregate_subject, all_events_filter, run_output_subject
 from cheatcode_contracts.threads import MessageAdded
-from cheatcode_infra.event_log import describe, events_query, read_log, run_output_query
 from cheatcode_runtime.eventstore import JetStreamEventStore
+from cheatcode_runtime.nats.log_reader import describe, events_query, read_log, run_output_query
 
 
 async def _history(nats_client: Client) -> tuple[str, list[int]]:

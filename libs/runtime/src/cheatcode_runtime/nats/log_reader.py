@@ -1,8 +1,9 @@
-"""Reading the log back: every stored event (or a run's output frames) as JSON lines.
+"""Reading the log back: every stored event (or a run's output frames), raw or as JSON records.
 
 Operators use it to see exactly what happened: ``cheatcode events --aggregate project:<id>``
 prints that project's history in order, ``cheatcode events --run <id>`` the frames its
-SSE clients were sent. Decoding goes through the contract registry, so old versions
+SSE clients were sent; the API's admin audit routes read runs' frames and timelines with it.
+Decoding goes through the contract registry, so old versions
 are printed upcast to the current schema, the way the services see them.
 """
 
