@@ -126,3 +126,10 @@ def test_charged_calls_behave_as_immutable_values_when_branched() -> None:
     assert "b" in left and "c" not in left and "c" in right and "b" not in right
     assert "b" not in base and len(base) == 1 and set(left.add("d")) == {"a", "b", "d"}
     assert base.add("a") is base and left == ChargedCalls().add("a").add("b")
+
+
+def test_a_runs_own_uncharged_calls_count_as_spent_in_the_gate() -> None:
+    state = folded(*account.charge(account.new_account("u1"), usage(run="r9", prompt=90_000, completion=0), 0.0, NOW))
+    assert account.check_run(state, None, RUN_MIN_TOKENS, NOW, run_id="r9", run_usage={0: 90_000}).allowed
+    pending = account.check_run(state, None, RUN_MIN_TOKENS, NOW, run_id="r9", run_usage={0: 90_000, 1: 9_500})
+    assert not pending.allowed and pending.tokens_remaining == 500

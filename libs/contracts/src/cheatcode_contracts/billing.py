@@ -244,7 +244,10 @@ class CheckRunAllowed(Command):
 
     ``min_tokens`` is :data:`~cheatcode_contracts.plans.START_MIN_TOKENS` when a run starts and
     :data:`~cheatcode_contracts.plans.RUN_MIN_TOKENS` before each LLM call of a running run.
-    ``model`` None skips the model check. Reply: :class:`RunAllowance`.
+    ``model`` None skips the model check. A running run also sends its ``run_id`` and the
+    tokens of each of its LLM calls so far (``run_usage``, by call index): the calls billing
+    has not charged yet (their usage events are still on the way) count as spent, so a run's
+    own last call is never missed by the check. Reply: :class:`RunAllowance`.
     """
 
     type_name: ClassVar[str] = "account.check_run_allowed"
@@ -252,6 +255,8 @@ class CheckRunAllowed(Command):
     user_id: str
     model: str | None = None
     min_tokens: int = Field(default=START_MIN_TOKENS, ge=0)
+    run_id: str | None = None
+    run_usage: dict[int, int] = Field(default_factory=dict)
 
 
 class GetAccountStatus(Command):

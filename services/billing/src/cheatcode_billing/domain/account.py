@@ -178,12 +178,28 @@ def snapshot(state: Account, now: datetime) -> AccountSnapshot:
     )
 
 
-def check_run(state: Account, model: str | None, min_tokens: int, now: datetime) -> RunAllowance:
+def uncharged(state: Account, run_id: str | None, run_usage: dict[int, int]) -> int:
+    """Tokens of ``run_id``'s calls that this account has not been charged for yet."""
+    if run_id is None:
+        return 0
+    return sum(tokens for index, tokens in run_usage.items() if usage_key(run_id, index) not in state.charged)
+
+
+def check_run(
+    state: Account,
+    model: str | None,
+    min_tokens: int,
+    now: datetime,
+    *,
+    run_id: str | None = None,
+    run_usage: dict[int, int] | None = None,
+) -> RunAllowance:
     """May this account start (or continue) a run on ``model``? The model rule first (403
-    beats 402 in the reference's ``initiate``), then the balance; byok has no balance."""
+    beats 402 in the reference's ``initiate``), then the balance, less the run's own calls
+    not charged yet; byok has no balance."""
     shown = effective(state, now)
     spec = plan(shown.plan_id)
-    remaining = shown.quota_remaining
+    remaining = shown.quota_remaining - uncharged(state, run_id, run_usage or {})
     base = {
         "plan_id": spec.id,
         "plan_name": spec.name,

@@ -25,7 +25,14 @@ logger = logging.getLogger("cheatcode.billing.accounts")
 
 async def check_run_allowed(command: CheckRunAllowed, deps: BillingDeps) -> CommandReply:
     loaded = await deps.accounts.load(command.user_id)
-    allowance = account.check_run(loaded.state, command.model, command.min_tokens, deps.clock())
+    allowance = account.check_run(
+        loaded.state,
+        command.model,
+        command.min_tokens,
+        deps.clock(),
+        run_id=command.run_id,
+        run_usage=command.run_usage,
+    )
     return CommandReply.success(loaded.position, **reply_result(allowance))
 
 
