@@ -12,6 +12,7 @@ from cheatcode_billing.adapters.openrouter_prices import OpenRouterPrices
 from cheatcode_billing.config import Settings
 from cheatcode_billing.entrypoint.app import Deps, Registration, document_events, register_accounts
 from cheatcode_billing.entrypoint.metering import register_metering
+from cheatcode_billing.entrypoint.payments import register_payments
 from cheatcode_billing.handlers.deps import BillingDeps
 from cheatcode_billing.ports.accounts import AccountDirectory
 from cheatcode_contracts import build_registry
@@ -19,7 +20,12 @@ from cheatcode_runtime.eventstore import EventStore, JetStreamEventStore
 from cheatcode_runtime.service import Late, ServiceHost, build_service
 
 # Every subscriber group of the service; a new use case appends its registration here.
-REGISTRATIONS: tuple[Registration, ...] = (register_accounts, document_events, register_metering)
+REGISTRATIONS: tuple[Registration, ...] = (
+    register_accounts,
+    document_events,
+    register_metering,
+    register_payments,  # Polar checkout and webhook (entrypoint/payments.py)
+)
 
 
 def build(settings: Settings, registrations: Sequence[Registration] = REGISTRATIONS) -> ServiceHost:
