@@ -156,6 +156,34 @@ async def test_uploads_above_the_cap_are_413(api: httpx.AsyncClient) -> None:
     assert response.status_code == 413
 
 
+async def test_a_rejected_upload_leaves_the_workspace_as_it_was(api: httpx.AsyncClient) -> None:
+    _, sandbox_id = await new_sandbox(api)
+
+    async def upload(path: str, payload: bytes) -> httpx.Response:
+        files = {"file": ("f.bin", payload, "application/octet-stream")}
+        return await api.post(f"/api/sandboxes/{sandbox_id}/files", data={"path": path}, files=files, headers=ALICE)
+
+    assert (await upload("up/kept.bin", b"old")).status_code == 200
+    too_big = b"x" * (10 * 1024**2 + 1)
+    assert (await upload("up/kept.bin", too_big)).status_code == 413
+    assert (await upload("up/new.bin", too_big)).status_code == 413
+    assert (await content_of(api, sandbox_id, "up/kept.bin")).content == b"old"
+    assert (await content_of(api, sandbox_id, "up/new.bin")).status_code == 404
+    listing = await api.get(f"/api/sandboxes/{sandbox_id}/files", params={"path": "up"}, headers=ALICE)
+    assert [entry["name"] for entry in listing.json()["files"]] == ["kept.bin"]  # no partial copies
+    assert (await upload("up/kept.bin", b"new")).status_code == 200
+    assert (await content_of(api, sandbox_id, "up/kept.bin")).content == b"new"
+
+
+async def test_a_nul_byte_in_a_command_is_422(api: httpx.AsyncClient) -> None:
+    _, sandbox_id = await new_sandbox(api)
+    for body in ({"command": "echo a\x00b"}, {"command": "pwd", "cwd": "/workspace\x00/x"}):
+        response = await api.post(f"/api/sandboxes/{sandbox_id}/execute", json=body, headers=ALICE)
+        assert response.status_code == 422, response.text
+        assert "NUL" in response.json()["detail"]
+    assert (await execute(api, sandbox_id, "echo fine"))["output"] == "fine\n"
+
+
 async def test_other_users_unknown_ids_and_anonymous_callers_get_nothing(api: httpx.AsyncClient) -> None:
     project_id, sandbox_id = await new_sandbox(api)
     routes = [

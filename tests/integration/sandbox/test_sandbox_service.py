@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -16,14 +17,14 @@ from typing import Any
 import pytest
 from nats.aio.client import Client
 
-from cheatcode_contracts import Command, ErrorCode, build_registry, sandbox as sb
+from cheatcode_contracts import Command, CommandReply, ErrorCode, build_registry, sandbox as sb, subject_for
 from cheatcode_contracts.envelope import decode_event
 from cheatcode_contracts.subjects import aggregate_subject
 from cheatcode_infra.nats_server import NatsServer
 from cheatcode_runtime.nats import NatsSettings
 from cheatcode_sandbox.config import Settings
 from cheatcode_sandbox.entrypoint.bootstrap import SandboxService, build
-from tests.support.requests import send_command
+from tests.support.requests import request_when_ready, send_command
 
 pytestmark = [
     pytest.mark.integration,
@@ -101,6 +102,28 @@ async def test_blocking_execute_returns_output_and_exit_code(service: SandboxSer
     assert (result.output, result.exit_code, result.success, result.blocking) == ("hi\n", 0, True, True)
     failed = await ask(nats_client, sb.ExecuteCommand(sandbox_id=info.sandbox_id, command="false"))
     assert (failed.exit_code, failed.success) == (1, False)
+
+
+async def test_a_nul_byte_in_a_command_is_invalid_not_internal(service: SandboxService, nats_client: Client) -> None:
+    info = await ensured(nats_client)
+    # Sent as raw JSON: a client that skips the contract's validation still gets a clear refusal.
+    body = json.dumps({"sandbox_id": info.sandbox_id, "command": "echo a\x00b"}).encode()
+    data = await request_when_ready(nats_client, subject_for(sb.ExecuteCommand), body, wait=10)
+    reply = CommandReply.model_validate_json(data)
+    assert reply.error is not None and reply.error.code == ErrorCode.INVALID
+    assert "command" in reply.error.detail  # the field at fault is named
+
+
+async def test_a_file_is_moved_into_place(service: SandboxService, nats_client: Client) -> None:
+    info = await ensured(nats_client)
+    sid = info.sandbox_id
+    await ask(nats_client, sb.WriteFile(sandbox_id=sid, path="docs/.a.part", content_b64=sb.b64encode(b"whole")))
+    moved = await ask(nats_client, sb.MoveFile(sandbox_id=sid, source="docs/.a.part", destination="docs/a.txt"))
+    assert (moved.path, moved.size) == ("/workspace/cheatcode-app/docs/a.txt", 5)
+    listing = await ask(nats_client, sb.ListFiles(sandbox_id=sid, path="docs"))
+    assert [f.name for f in listing.files] == ["a.txt"]
+    escape = await send_command(nats_client, sb.MoveFile(sandbox_id=sid, source="docs/a.txt", destination="/etc/x"))
+    assert escape.error is not None and escape.error.code == ErrorCode.INVALID
 
 
 async def test_unknown_sandbox_is_not_found(service: SandboxService, nats_client: Client) -> None:

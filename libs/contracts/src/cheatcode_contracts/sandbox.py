@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import base64
 import uuid
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from cheatcode_contracts.base import Command, CommandReply, Event
 from cheatcode_contracts.projects import AppType, as_app_type
@@ -118,6 +118,16 @@ def shared_commands_filter() -> str:
 
 def host_commands_filter(instance_id: str) -> str:
     return f"{COMMAND_PREFIX}.{SERVICE}.host.{instance_token(instance_id)}.>"
+
+
+def _without_nul(text: str) -> str:
+    # The kernel takes argv, paths and environment as C strings: a NUL would cut them short.
+    if "\x00" in text:
+        raise ValueError("must not contain a NUL byte")
+    return text
+
+
+NoNulText = Annotated[str, AfterValidator(_without_nul)]
 
 
 def b64encode(data: bytes) -> str:
@@ -213,8 +223,8 @@ class ExecuteCommand(SandboxRequest):
 
     type_name: ClassVar[str] = "sandbox.execute"
 
-    command: str = Field(min_length=1, max_length=100_000)
-    cwd: str | None = None
+    command: NoNulText = Field(min_length=1, max_length=100_000)
+    cwd: NoNulText | None = None
     timeout: int = Field(default=60, ge=1, le=MAX_TIMEOUT_SECONDS)
     blocking: bool = True
     session_name: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -287,6 +297,19 @@ class DeleteFile(SandboxRequest):
     path: str = Field(min_length=1, max_length=4096)
 
 
+class MoveFile(SandboxRequest):
+    """Rename a regular file within the workspace, replacing a file at ``destination`` (atomic).
+
+    An upload is written under a temporary name and moved into place when complete, so a
+    rejected or interrupted upload never leaves a partial file where the caller asked for it.
+    """
+
+    type_name: ClassVar[str] = "sandbox.move_file"
+
+    source: NoNulText = Field(min_length=1, max_length=4096)
+    destination: NoNulText = Field(min_length=1, max_length=4096)
+
+
 class FileTree(SandboxRequest):
     type_name: ClassVar[str] = "sandbox.file_tree"
 
@@ -330,6 +353,7 @@ REPLIES: dict[type[Command], type[BaseModel]] = {
     ReadFile: FileChunk,
     ListFiles: FileListing,
     DeleteFile: FileDeletedResult,
+    MoveFile: FileWritten,
     FileTree: FileTreeResult,
     CreateArchive: ArchiveInfo,
     ReadArchive: FileChunk,

@@ -321,6 +321,11 @@ class BwrapRuntime(SandboxRuntime):
         files, parts = self._files(sandbox_id), self._parts(sandbox_id, path)
         await asyncio.to_thread(files.delete, parts)
 
+    async def move_file(self, sandbox_id: str, source: str, destination: str) -> int:
+        files = self._files(sandbox_id)
+        parts = self._parts(sandbox_id, source), self._parts(sandbox_id, destination)
+        return await asyncio.to_thread(files.move, *parts)
+
     async def build_archive(self, sandbox_id: str, excluded_dirs: frozenset[str]) -> tuple[str, int]:
         files = self._files(sandbox_id)
         archive_id = uuid.uuid4().hex

@@ -194,6 +194,29 @@ class WorkspaceFiles:
             except OSError as error:
                 raise self._translate(error, parts) from None
 
+    def move(self, source: tuple[str, ...], destination: tuple[str, ...]) -> int:
+        """rename(2) between two parent directory fds: neither final component is followed."""
+        source_parent, source_name = self._final(source)
+        target_parent, target_name = self._final(destination)
+        with self._dir(source_parent) as source_fd, self._dir(target_parent, create=True) as target_fd:
+            try:
+                info = os.stat(source_name, dir_fd=source_fd, follow_symlinks=False)
+            except OSError as error:
+                raise self._translate(error, source) from None
+            if not stat.S_ISREG(info.st_mode):
+                raise PathRejectedError("only regular files can be moved")
+            try:
+                existing = os.stat(target_name, dir_fd=target_fd, follow_symlinks=False)
+            except FileNotFoundError:
+                existing = None
+            if existing is not None and stat.S_ISDIR(existing.st_mode):
+                raise PathRejectedError(f"is a directory: {'/'.join((_SANDBOX_ROOT, *destination))}")
+            try:
+                os.rename(source_name, target_name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
+            except OSError as error:
+                raise self._translate(error, destination) from None
+            return info.st_size
+
     def walk_files(self, parts: tuple[str, ...], *, max_depth: int, skip_dirs: frozenset[str]) -> list[str]:
         found: list[str] = []
         with self._dir(parts) as dir_fd:

@@ -34,6 +34,7 @@ ANYWHERE: dict[type[Command], Handler] = {
     contracts.ReadFile: files.read_file,
     contracts.ListFiles: files.list_files,
     contracts.DeleteFile: files.delete_file,
+    contracts.MoveFile: files.move_file,
     contracts.FileTree: files.file_tree,
     contracts.CreateArchive: files.create_archive,
     contracts.ReadArchive: files.read_archive,

@@ -17,13 +17,15 @@ from cheatcode_contracts.sandbox import (
     app_dir,
     reply_result,
 )
-from cheatcode_runtime.service import NotFound
+from cheatcode_runtime.service import Invalid, NotFound
 from cheatcode_sandbox.domain import sessions
 from cheatcode_sandbox.handlers import placement
 from cheatcode_sandbox.handlers.deps import SandboxDeps, runtime_errors
 
 
 async def execute(command: ExecuteCommand, deps: SandboxDeps) -> CommandReply:
+    if "\x00" in command.command or "\x00" in (command.cwd or ""):  # the contract refuses it too
+        raise Invalid("command and cwd must not contain a NUL byte")
     state = await placement.local_state(deps, command.sandbox_id, command.command_id)
     cwd = command.cwd or app_dir(state.app_type)
     if command.blocking:

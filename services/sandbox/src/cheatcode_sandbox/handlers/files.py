@@ -18,6 +18,7 @@ from cheatcode_contracts.sandbox import (
     FileTreeResult,
     FileWritten,
     ListFiles,
+    MoveFile,
     ReadArchive,
     ReadFile,
     WriteFile,
@@ -95,6 +96,14 @@ async def delete_file(command: DeleteFile, deps: SandboxDeps) -> CommandReply:
     with runtime_errors():
         await deps.runtime.delete_path(command.sandbox_id, path)
     return CommandReply.success(0, **reply_result(FileDeletedResult(path=path, deleted=True)))
+
+
+async def move_file(command: MoveFile, deps: SandboxDeps) -> CommandReply:
+    source = await _absolute(deps, command.sandbox_id, command.source)
+    destination = await _absolute(deps, command.sandbox_id, command.destination)
+    with runtime_errors():
+        size = await deps.runtime.move_file(command.sandbox_id, source, destination)
+    return CommandReply.success(0, **reply_result(FileWritten(path=destination, size=size)))
 
 
 async def file_tree(command: FileTree, deps: SandboxDeps) -> CommandReply:

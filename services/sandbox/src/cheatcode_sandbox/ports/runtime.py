@@ -169,6 +169,14 @@ class SandboxRuntime(ABC):
     async def delete_path(self, sandbox_id: str, path: str) -> None: ...
 
     @abstractmethod
+    async def move_file(self, sandbox_id: str, source: str, destination: str) -> int:
+        """Rename the regular file ``source`` to ``destination`` (replacing a file there); its size.
+
+        :class:`PathNotFoundError` if ``source`` is missing, :class:`PathRejectedError` if it is
+        not a regular file or ``destination`` is a directory.
+        """
+
+    @abstractmethod
     async def build_archive(self, sandbox_id: str, excluded_dirs: frozenset[str]) -> tuple[str, int]:
         """Zip the workspace where every replica can read it; returns (archive id, size)."""
 

@@ -51,3 +51,26 @@ def test_chunks_above_the_cap_are_refused() -> None:
 def test_session_names_cannot_smuggle_paths() -> None:
     with pytest.raises(ValidationError):
         sb.ExecuteCommand(sandbox_id="s", command="ls", session_name="../x")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"command": "echo a\x00b"}, {"command": "pwd", "cwd": "/workspace\x00"}],
+)
+def test_a_nul_byte_in_a_command_or_its_cwd_is_refused(fields: dict[str, str]) -> None:
+    with pytest.raises(ValidationError, match="NUL byte"):
+        sb.ExecuteCommand(sandbox_id="s", **fields)
+
+
+def test_a_move_names_both_paths_and_refuses_nul_bytes() -> None:
+    move = sb.MoveFile(sandbox_id="s", source=".a.uploading", destination="a")
+    assert subject_for(move) == "cc.cmd.sandbox.sandbox.move_file"
+    assert sb.REPLIES[sb.MoveFile] is sb.FileWritten
+    with pytest.raises(ValidationError, match="NUL byte"):
+        sb.MoveFile(sandbox_id="s", source="a\x00", destination="b")
+
+
+def test_only_a_blocking_execute_asks_for_heartbeats() -> None:
+    assert sb.ExecuteCommand(sandbox_id="s", command="sleep 60").heartbeat_seconds() == sb.HEARTBEAT_SECONDS
+    assert sb.ExecuteCommand(sandbox_id="s", command="x", blocking=False).heartbeat_seconds() is None
+    assert sb.ReadFile(sandbox_id="s", path="a").heartbeat_seconds() is None

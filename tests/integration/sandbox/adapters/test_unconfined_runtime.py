@@ -1,4 +1,7 @@
-"""The explicitly unsafe development runtime: works without bubblewrap, keeps the file-path checks."""
+"""The explicitly unsafe development runtime: works without bubblewrap, keeps the file-path checks.
+
+It passes the runtime contract; confinement is exactly what it does not give.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from cheatcode_infra.free_ports import free_port
 from cheatcode_sandbox.adapters.bwrap_runtime import LocalRuntimeConfig
 from cheatcode_sandbox.adapters.unconfined_runtime import UnconfinedRuntime
 from cheatcode_sandbox.config import Settings
 from cheatcode_sandbox.entrypoint.bootstrap import build_runtime
 from cheatcode_sandbox.ports.runtime import Limits, PathRejectedError, SandboxSpec
+from tests.support.sandbox_runtime_conformance import DISK_CAP, SandboxRuntimeContract
 
 APP = "/workspace/cheatcode-app"
 
@@ -23,10 +28,19 @@ APP = "/workspace/cheatcode-app"
 @pytest.fixture
 async def runtime() -> AsyncIterator[UnconfinedRuntime]:
     root = Path(tempfile.mkdtemp(prefix="cc-unsafe-"))
-    runtime = UnconfinedRuntime(LocalRuntimeConfig(root=root / "sandboxes", instance="unsafe"))
+    runtime = UnconfinedRuntime(LocalRuntimeConfig(root=root / "sandboxes", instance="unsafe", disk_cap_bytes=DISK_CAP))
     yield runtime
     await runtime.close()
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def session_port() -> int:
+    return free_port()  # the host's own network: any fixed port might be taken
+
+
+class TestUnconfinedRuntime(SandboxRuntimeContract):
+    pass
 
 
 async def test_commands_and_files_work_without_confinement(runtime: UnconfinedRuntime) -> None:

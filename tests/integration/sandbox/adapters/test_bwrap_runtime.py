@@ -1,4 +1,4 @@
-"""The bubblewrap driver against the runtime conformance suite (needs bwrap and root)."""
+"""The bubblewrap driver against both runtime conformance suites: contract and confinement (needs bwrap and root)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from cheatcode_sandbox.adapters.bwrap_runtime import BwrapRuntime, LocalRuntimeConfig
 from cheatcode_sandbox.ports.runtime import SandboxSpec, SandboxUnavailableError
-from tests.support.sandbox_runtime_conformance import DISK_CAP, SandboxRuntimeConformance
+from tests.support.sandbox_runtime_conformance import DISK_CAP, SandboxConfinement, SandboxRuntimeContract
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None or os.geteuid() != 0, reason="needs bubblewrap and root")
 
@@ -48,7 +48,12 @@ async def host_port() -> AsyncIterator[int]:
     server.close()
 
 
-class TestBwrapRuntime(SandboxRuntimeConformance):
+@pytest.fixture
+def session_port() -> int:
+    return 3000  # the sandbox has its own network namespace: the web app's port is always free there
+
+
+class TestBwrapRuntime(SandboxRuntimeContract, SandboxConfinement):
     pass
 
 
