@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cheatcode_contracts.streams import ALL_STREAMS
-from cheatcode_infra import nats_auth, nats_cluster, preflight, stack_env, system_deps
+from cheatcode_infra import mail_sink, nats_auth, nats_cluster, preflight, stack_env, system_deps
 from cheatcode_infra.dev_issuer import DevIssuer, write_jwks_url
 from cheatcode_infra.free_ports import free_port
 from cheatcode_infra.home import StackHome
@@ -86,6 +86,7 @@ class Supervisor:
         database_url = await self._start_postgres(stack)
         jwks_url = await self._start_dev_issuer(stack)
         llm_base_url = await self._start_mock_llm(stack)
+        self.config.environ.update(await self._start_mail_sink(stack))  # SMTP for the services
         wiring = stack_env.StackWiring(
             home=self.home.root,
             nats_url=",".join(self._nats_urls),
@@ -161,6 +162,17 @@ class Supervisor:
         child.start()
         stack.push_async_callback(child.stop)
         return f"http://127.0.0.1:{port}/v1"
+
+    async def _start_mail_sink(self, stack: AsyncExitStack) -> dict[str, str]:
+        """Without ``CHEATCODE_SMTP_HOST``: a local SMTP sink keeping .eml files under ``$CHEATCODE_HOME/mail``."""
+        sink = mail_sink.plan(self.config.environ, self.home.root)
+        if sink is None:
+            return {}
+        child = self._child("mail-sink", sink.argv, {**self.config.environ, "PYTHONUNBUFFERED": "1"})
+        child.start()
+        stack.push_async_callback(child.stop)
+        log.info("mail sink: %s (as .eml files)", sink.directory)
+        return sink.env
 
     def _start_service(self, name: str, wiring: stack_env.StackWiring) -> None:
         reason = stack_env.missing_reason(name)

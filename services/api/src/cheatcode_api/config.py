@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from cheatcode_runtime.service import ServiceSettings
@@ -56,6 +56,10 @@ class Settings(ServiceSettings):
     # minute (0 turns a rule off), e.g. CHEATCODE_RATE_LIMITS='{"projects_create": 20}'.
     rate_limits_enabled: bool = True
     rate_limits: dict[str, int] = Field(default_factory=dict)
+    # Reference §15: GET /api/feature-flags[/{name}] exist only when this is true (the original's name).
+    feature_flags_enabled: bool = Field(
+        default=False, validation_alias=AliasChoices("FEATURE_FLAGS_ENABLED", "CHEATCODE_FEATURE_FLAGS_ENABLED")
+    )
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # /metrics on its own port; 0 = a free one
     metrics_host: str = "127.0.0.1"
 

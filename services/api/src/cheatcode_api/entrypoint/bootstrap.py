@@ -30,8 +30,10 @@ from cheatcode_api.adapters.health import (
 )
 from cheatcode_api.adapters.model_catalog import ModelSettings, RemoteModelCatalog
 from cheatcode_api.adapters.nats import NatsCommandBus
+from cheatcode_api.adapters.nats.feature_flags import KvFeatureFlags
 from cheatcode_api.adapters.nats.streams import check_streams
 from cheatcode_api.adapters.postgres.connection import Database
+from cheatcode_api.adapters.postgres.deployment_rows import PostgresDeploymentReads
 from cheatcode_api.adapters.postgres.migrate import apply_migrations
 from cheatcode_api.adapters.postgres.projections import all_projections
 from cheatcode_api.adapters.postgres.read_models import PostgresReadModels
@@ -72,6 +74,7 @@ class Infrastructure(Background):
     container: Container = field(init=False)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     pings: Subscription | None = None
+    feature_flags: KvFeatureFlags | None = None
 
     def start(self) -> None:
         """Start the projection runner and the checkpoint listener (the app's lifespan calls it)."""
@@ -113,6 +116,8 @@ class Infrastructure(Background):
             await _bounded("ping responder", self.pings.unsubscribe(), left())
         await _bounded("token verifier", self.container.verifier.close(), left())
         await _bounded("SSE streams", self.streams.close(), left())
+        if self.feature_flags is not None:
+            await _bounded("feature flags watch", self.feature_flags.close(), left())
         if not await _bounded("PostgreSQL pool", self.pool.close(), left()):
             self.pool.terminate()  # close() waits for every borrowed connection
         await _bounded("NATS connection", self.nc.drain(), left())
@@ -196,6 +201,8 @@ async def build_infrastructure(settings: Settings) -> Infrastructure:
     infrastructure = Infrastructure(
         settings=settings, nc=nc, js=js, database=database, pool=pool, runner=runner, waiter=waiter, streams=streams
     )
+    if settings.feature_flags_enabled:
+        infrastructure.feature_flags = await KvFeatureFlags.open(js)
     infrastructure.container = Container(
         settings=settings,
         verifier=build_verifier(settings),
@@ -204,10 +211,12 @@ async def build_infrastructure(settings: Settings) -> Infrastructure:
         read_models=PostgresReadModels(pool),
         run_reads=PostgresRunReads(pool),
         sandbox_reads=PostgresSandboxReads(pool),
+        deployment_reads=PostgresDeploymentReads(pool),
         model_catalog=RemoteModelCatalog(ModelSettings(), js),
         run_streams=streams,
         health_probes=probes,
         background=infrastructure,
+        feature_flags=infrastructure.feature_flags,
     )
     infrastructure.pings = await answer_pings(nc, service=SERVICE, instance_id=settings.instance_id)
     return infrastructure

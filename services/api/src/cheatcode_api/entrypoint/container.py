@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 
 from cheatcode_api.config import Settings
 from cheatcode_api.handlers import HandlerDeps
+from cheatcode_api.handlers.deployments import DeploymentDeps
 from cheatcode_api.handlers.sandboxes import SandboxDeps
 from cheatcode_api.ports.agent_runs import RunReads
 from cheatcode_api.ports.auth import TokenVerifier
 from cheatcode_api.ports.commands import CommandBus
+from cheatcode_api.ports.deployments import DeploymentReads
+from cheatcode_api.ports.feature_flags import FeatureFlags
 from cheatcode_api.ports.health import HealthProbe
 from cheatcode_api.ports.model_catalog import ModelCatalog
 from cheatcode_api.ports.read_models import CheckpointWaiter, ReadModels
@@ -68,7 +71,10 @@ class Container:
     model_catalog: ModelCatalog
     run_streams: RunStreams  # agent-run output → SSE
     health_probes: Sequence[HealthProbe] = ()
+    deployment_reads: DeploymentReads | None = None  # None: deployment routes answer 503
+    feature_flags: FeatureFlags | None = None  # None: the feature-flag routes are not mounted
     background: Background = field(default_factory=NoBackground)
+    _deployment_deps: DeploymentDeps | None = field(default=None, init=False, repr=False)
 
     @property
     def handler_deps(self) -> HandlerDeps:
@@ -77,6 +83,13 @@ class Container:
     @property
     def sandbox_deps(self) -> SandboxDeps:
         return SandboxDeps(commands=self.commands, rows=self.sandbox_reads, waiter=self.waiter)
+
+    @property
+    def deployment_deps(self) -> DeploymentDeps | None:
+        if self._deployment_deps is None and self.deployment_reads is not None:
+            rows = self.deployment_reads
+            self._deployment_deps = DeploymentDeps(commands=self.commands, rows=rows, waiter=self.waiter)
+        return self._deployment_deps
 
     def start_background(self) -> None:
         self.background.start()

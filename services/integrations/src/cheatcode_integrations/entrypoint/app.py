@@ -18,6 +18,8 @@ from cheatcode_integrations import SERVICE
 from cheatcode_integrations.config import Settings
 from cheatcode_integrations.handlers.composio_commands import HANDLERS as COMPOSIO_HANDLERS, Handler
 from cheatcode_integrations.handlers.composio_deps import ComposioDeps
+from cheatcode_integrations.handlers.deployment_deps import DeploymentDeps
+from cheatcode_integrations.handlers.email_outbox import EmailDeps
 from cheatcode_runtime.eventstore import EventStore
 from cheatcode_runtime.service import Late, ServiceHost, register_command
 
@@ -31,6 +33,8 @@ class Deps:
     event_store: Late[EventStore]
     # One field per feature, built in bootstrap.py:
     composio: ComposioDeps
+    deployments: Late[DeploymentDeps]
+    email: Late[EmailDeps]
 
 
 Registration = Callable[[ServiceHost, Deps], None]

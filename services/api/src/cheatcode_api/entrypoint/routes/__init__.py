@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from cheatcode_api.entrypoint.routes import (
     agent_runs,
     billing_payment_methods,
+    deployments,
     health,
     messages,
     models,
@@ -14,6 +15,7 @@ from cheatcode_api.entrypoint.routes import (
     projects,
     sandboxes,
     threads,
+    welcome_email,
 )
 
 
@@ -29,4 +31,6 @@ def all_routers() -> list[APIRouter]:
         agent_runs.router,
         models.router,
         billing_payment_methods.router,
+        deployments.router,
+        welcome_email.router,
     ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from cheatcode_api.adapters.postgres.projection import Projection
 from cheatcode_api.adapters.postgres.projections.agent_runs import AgentRunsProjection
 from cheatcode_api.adapters.postgres.projections.conversations import MessagesProjection, ThreadsProjection
+from cheatcode_api.adapters.postgres.projections.deployments import DeploymentsProjection
+from cheatcode_api.adapters.postgres.projections.event_log import EventLogProjection
 from cheatcode_api.adapters.postgres.projections.projects import ProjectsProjection
 from cheatcode_api.adapters.postgres.projections.sandboxes import SandboxesProjection
 
@@ -16,11 +18,15 @@ def all_projections() -> list[Projection]:
         MessagesProjection(),
         SandboxesProjection(),
         AgentRunsProjection(),
+        DeploymentsProjection(),
+        EventLogProjection(),  # last: audits every event, after the read models it feeds
     ]
 
 
 __all__ = [
     "AgentRunsProjection",
+    "DeploymentsProjection",
+    "EventLogProjection",
     "MessagesProjection",
     "ProjectsProjection",
     "SandboxesProjection",
