@@ -104,7 +104,8 @@ async def chat_completions(request: Request) -> Response:
     if not isinstance(messages, list) or not messages:
         return _error(400, "messages must be a non-empty list")
     model = str(body.get("model") or MOCK_MODEL_ID)
-    reply = next_reply(messages)
+    tools = body.get("tools") if isinstance(body.get("tools"), list) else []
+    reply = next_reply(messages, tools)
     if reply.http_error is not None:
         return JSONResponse({"error": {"message": "mock model failure", "type": "server_error"}}, reply.http_error)
     usage = _usage(messages, reply)

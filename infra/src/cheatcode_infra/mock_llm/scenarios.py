@@ -13,6 +13,9 @@ Scenarios:
 - ``echo``: answers with the user's text. ``ask``: calls ``ask`` with a question.
 - ``tools``: one call of every other tool in turn (write, edit, grep, list, a background
   session checked and terminated, delete), then ``complete``.
+- ``mcp``: calls the first offered tool whose name is not a built-in one (an MCP tool) with
+  its input schema's required fields filled in (strings "test", numbers 1), then completes
+  quoting the result; without such a tool it completes saying so.
 - ``burn:<N>``: one call answering a short text plus ``complete``, reporting usage of exactly
   ``N`` total tokens (default 10,000), so tests can exhaust a billing quota.
 """
@@ -68,7 +71,17 @@ def message_text(message: dict[str, Any]) -> str:
     return ""
 
 
-def next_reply(messages: list[dict[str, Any]]) -> Reply:
+# The agent's own tools; any other offered function is an MCP tool (see ``_mcp``).
+BUILTIN_TOOLS = frozenset(
+    {
+        "execute_command", "check_command_output", "terminate_command", "list_commands", "run_code",
+        "grep_workspace", "create_file", "write_file", "read_file", "full_file_rewrite", "str_replace",
+        "edit_file", "delete_file", "list_files", "complete", "ask",
+    }
+)  # fmt: skip
+
+
+def next_reply(messages: list[dict[str, Any]], tools: list[Any] | None = None) -> Reply:
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
     prompt = message_text(messages[last_user]) if last_user >= 0 else ""
     tool_results = [m for m in messages[last_user + 1 :] if m.get("role") == "tool"]
@@ -87,6 +100,8 @@ def next_reply(messages: list[dict[str, Any]]) -> Reply:
         return _ask(tool_results)
     if name == "tools":
         return _tour(len(tool_results))
+    if name == "mcp":
+        return _mcp(tools or [], tool_results)
     if name == "burn":
         return _burn(params[0] if params else 10_000, len(tool_results))
     return _default(tool_results)
@@ -108,6 +123,47 @@ def _burn(total: int, step: int) -> Reply:
         return Reply(chunks=_words("Done."), total_tokens=total)
     done = ToolCall("call_burn_0", "complete", {"message": f"Burned {total} tokens"})
     return Reply(_words("Burning tokens as asked."), (done,), total_tokens=total)
+
+
+def _mcp(tools: list[Any], tool_results: list[dict[str, Any]]) -> Reply:
+    if len(tool_results) >= 2:
+        return Reply(chunks=_words("The task is complete."))
+    if tool_results:
+        text = message_text(tool_results[-1])
+        done = ToolCall("call_mcp_1", "complete", {"message": f"The MCP tool answered: {text}"})
+        return Reply(_words("Got the answer."), (done,))
+    for tool in tools:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or function.get("name") in BUILTIN_TOOLS:
+            continue
+        name = str(function.get("name"))
+        arguments = _required_arguments(function.get("parameters"))
+        return Reply(_words(f"Calling {name}."), (ToolCall("call_mcp_0", name, arguments),))
+    done = ToolCall("call_mcp_0", "complete", {"message": "No MCP tool was offered"})
+    return Reply(_words("There is no MCP tool."), (done,))
+
+
+def _required_arguments(schema: Any) -> dict[str, Any]:
+    """Every required property: strings "test", numbers 1, booleans true, others empty."""
+    if not isinstance(schema, dict):
+        return {}
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    assert isinstance(properties, dict)
+    filled: dict[str, Any] = {}
+    for name in schema.get("required") or []:
+        spec = properties.get(name) if isinstance(properties.get(name), dict) else {}
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), None)
+        filled[str(name)] = {
+            "string": "test",
+            "integer": 1,
+            "number": 1,
+            "boolean": True,
+            "array": [],
+            "object": {},
+        }.get(str(kind), "test")
+    return filled
 
 
 def _ask(tool_results: list[dict[str, Any]]) -> Reply:
