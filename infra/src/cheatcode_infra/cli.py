@@ -20,6 +20,9 @@ COMMANDS: tuple[str, ...] = (
     "cheatcode_infra.commands.provision",
     "cheatcode_infra.commands.nats_config",
     "cheatcode_infra.mock_llm.command",
+    "cheatcode_infra.commands.flags",
+    "cheatcode_infra.vercel_double.command",
+    "cheatcode_infra.mail_sink",
     "cheatcode_infra.doubles.composio_command",
     "cheatcode_infra.doubles.mcp_command",
 )
