@@ -105,3 +105,14 @@ async def test_update_with_no_events_writes_nothing() -> None:
     result = await repo.update("c1", lambda state: [], key="k")
     assert result.position == 0
     assert store.log == ()
+
+
+async def test_load_at_a_sequence_folds_only_the_events_up_to_it() -> None:
+    store = InMemoryEventStore()
+    repo = repository(store)
+    first = await repo.create("c1", [Counted(counter_id="c1", by=1)], key="a")
+    await other_writer(store, by=100)  # a later event on the same subject
+    await repo.update("c1", lambda state: [Counted(counter_id="c1", by=10)], key="b")
+    before = await repo.load("c1", at=first.position)
+    assert (before.state.total, before.position) == (1, first.position)
+    assert (await repo.load("c1")).state.total == 111

@@ -78,6 +78,11 @@ class Command(Contract):
 
     command_id: str = Field(default_factory=new_id)
 
+    def owner(self) -> str | None:
+        """The service that answers this command when that depends on its content (None: the
+        one ``catalog.COMMAND_OWNERS`` names for its type)."""
+        return None
+
     def reply_timeout(self, default: float) -> float:
         """Seconds a caller should wait for the reply; a command that may legitimately run
         longer than the caller's usual deadline (a blocking shell command) says so here."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cheatcode_contracts import billing, composio, deployments, email, health, projects, runs, sandbox, threads
+from cheatcode_contracts import audit, billing, composio, deployments, email, health, projects, runs, sandbox, threads
 from cheatcode_contracts.base import Command, Contract
 from cheatcode_contracts.registry import ContractRegistry
 from cheatcode_contracts.subjects import command_subject
@@ -28,6 +28,7 @@ def all_contracts() -> tuple[type[Contract], ...]:
         *email.COMMANDS,
         *composio.EVENTS,
         *composio.COMMANDS,
+        *audit.COMMANDS,
         health.Ping,
     )
 
@@ -53,4 +54,5 @@ COMMAND_OWNERS: dict[type[Command], str] = {
 def subject_for(command: type[Command] | Command) -> str:
     """The request subject on which the owning service answers ``command``."""
     model = command if isinstance(command, type) else type(command)
-    return command_subject(COMMAND_OWNERS[model], model.type_name)
+    owner = command.owner() if isinstance(command, Command) else None
+    return command_subject(owner or COMMAND_OWNERS[model], model.type_name)

@@ -96,12 +96,17 @@ class Repository(Generic[S]):
     def subject(self, aggregate_id: str) -> str:
         return aggregate_subject(self.kind, aggregate_id)
 
-    async def load(self, aggregate_id: str) -> Loaded[S]:
+    async def load(self, aggregate_id: str, *, at: int | None = None) -> Loaded[S]:
+        """The aggregate now, or as it was at stream sequence ``at`` (events after it ignored:
+        "what did this thread look like before that message")."""
         history = await self._store().load(self.subject(aggregate_id))
-        state = self._initial(aggregate_id)
+        state, position = self._initial(aggregate_id), 0
         for stored in history.events:
+            if at is not None and stored.position > at:
+                break
             state = apply_stored(state, stored.event, stored.position)
-        return Loaded(state, history.position)
+            position = stored.position
+        return Loaded(state, position)
 
     async def append(
         self,
