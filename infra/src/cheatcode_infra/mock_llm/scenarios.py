@@ -16,8 +16,9 @@ Scenarios:
 - ``mcp``: calls the first offered tool whose name is not a built-in one (an MCP tool) with
   its input schema's required fields filled in (strings "test", numbers 1), then completes
   quoting the result; without such a tool it completes saying so.
-- ``burn:<N>``: one call answering a short text plus ``complete``, reporting usage of exactly
-  ``N`` total tokens (default 10,000), so tests can exhaust a billing quota.
+- ``burn:<N>[:<K>]``: one call answering a short text plus ``complete``, reporting usage of
+  exactly ``N`` total tokens (default 10,000), so tests can exhaust a billing quota. With ``K``
+  (default 1), ``K`` calls of ``N`` tokens each: ``list_files`` calls, then ``complete``.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def next_reply(messages: list[dict[str, Any]], tools: list[Any] | None = None) -
     if name == "mcp":
         return _mcp(tools or [], tool_results)
     if name == "burn":
-        return _burn(params[0] if params else 10_000, len(tool_results))
+        return _burn(params[0] if params else 10_000, params[1] if len(params) > 1 else 1, len(tool_results))
     return _default(tool_results)
 
 
@@ -118,10 +119,13 @@ def _long(params: list[int]) -> Reply:
     return Reply(chunks=tuple(f"tick {n} " for n in range(1, count + 1)), chunk_delay=delay_ms / 1000)
 
 
-def _burn(total: int, step: int) -> Reply:
-    if step:
+def _burn(total: int, calls: int, step: int) -> Reply:
+    if step >= calls:
         return Reply(chunks=_words("Done."), total_tokens=total)
-    done = ToolCall("call_burn_0", "complete", {"message": f"Burned {total} tokens"})
+    if step < calls - 1:
+        look = ToolCall(f"call_burn_{step}", "list_files", {"path": "."})
+        return Reply(_words(f"Burning tokens, call {step + 1}."), (look,), total_tokens=total)
+    done = ToolCall(f"call_burn_{step}", "complete", {"message": f"Burned {total} tokens"})
     return Reply(_words("Burning tokens as asked."), (done,), total_tokens=total)
 
 

@@ -27,3 +27,14 @@ async def test_burn_reports_exactly_n_total_tokens_streamed_and_not() -> None:
     chunks = [json.loads(line[6:]) for line in streamed.text.splitlines() if line.startswith("data: {")]
     usage = [c["usage"] for c in chunks if c.get("usage")]
     assert usage == [plain["usage"]]
+
+
+def test_burn_with_a_call_count_lists_files_then_completes() -> None:
+    conversation: list[dict[str, object]] = [{"role": "user", "content": "[mock:burn:1000:3]"}]
+    names = []
+    for step in range(3):
+        reply = next_reply(conversation)  # type: ignore[arg-type]
+        assert reply.total_tokens == 1000
+        names.append(reply.tool_calls[0].name)
+        conversation.append({"role": "tool", "tool_call_id": f"c{step}", "content": "ok"})
+    assert names == ["list_files", "list_files", "complete"]
