@@ -15,11 +15,10 @@ import pytest
 import uvicorn
 from nats.aio.client import Client
 
-from cheatcode_agent.config import Settings
+from cheatcode_agent.config import RunSettings, Settings
 from cheatcode_agent.entrypoint.app import register_projects, register_threads
 from cheatcode_agent.entrypoint.bootstrap import build
 from cheatcode_agent.entrypoint.runs import runs_registration
-from cheatcode_agent.runs_config import RunSettings
 from cheatcode_contracts.subjects import ping_subject
 from cheatcode_infra.free_ports import free_port
 from cheatcode_infra.mock_llm import create_app

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from cheatcode_agent.handlers.aggregates import Aggregates
 from cheatcode_agent.handlers.projects import create_project
 from cheatcode_contracts import CommandReply
 from cheatcode_contracts.projects import CreateProject, ProjectCreated
@@ -11,7 +12,7 @@ from cheatcode_runtime.service import Conflict
 
 async def test_creating_a_project_appends_its_event_on_its_subject() -> None:
     store = InMemoryEventStore()
-    reply = await create_project(CreateProject(project_id="p1", user_id="u", name="App"), store)
+    reply = await create_project(CreateProject(project_id="p1", user_id="u", name="App"), Aggregates.over(store))
     assert reply == CommandReply.success(position=1, project_id="p1")
     [stored] = store.log
     assert stored.subject == "cc.evt.project.p1"
@@ -21,17 +22,17 @@ async def test_creating_a_project_appends_its_event_on_its_subject() -> None:
 
 async def test_the_same_command_retried_gets_the_same_reply_and_one_event() -> None:
     store = InMemoryEventStore()
-    await create_project(CreateProject(project_id="p0", user_id="u", name="Other"), store)
+    await create_project(CreateProject(project_id="p0", user_id="u", name="Other"), Aggregates.over(store))
     command = CreateProject(project_id="p1", user_id="u", name="App")
-    first = await create_project(command, store)
-    again = await create_project(command, store)
+    first = await create_project(command, Aggregates.over(store))
+    again = await create_project(command, Aggregates.over(store))
     assert first == again == CommandReply.success(position=2, project_id="p1")
     assert len(store.log) == 2
 
 
 async def test_another_command_for_an_existing_id_is_a_conflict() -> None:
     store = InMemoryEventStore()
-    await create_project(CreateProject(project_id="p1", user_id="u", name="App"), store)
+    await create_project(CreateProject(project_id="p1", user_id="u", name="App"), Aggregates.over(store))
     with pytest.raises(Conflict):
-        await create_project(CreateProject(project_id="p1", user_id="v", name="Mine now"), store)
+        await create_project(CreateProject(project_id="p1", user_id="v", name="Mine now"), Aggregates.over(store))
     assert len(store.log) == 1

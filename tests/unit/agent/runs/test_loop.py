@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
+from cheatcode_agent.adapters.memory_run_output import InMemoryRunOutput as MemoryOutput
 from cheatcode_agent.domain.conversation import ToolCall
 from cheatcode_agent.domain.limits import RunLimits
 from cheatcode_agent.domain.run import Run
 from cheatcode_agent.handlers.runs_loop import AgentLoop, LoopDeps, RunAborted
 from cheatcode_agent.handlers.runs_output import FrameWriter, ensure_terminal_frame
 from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, StreamItem, TextDelta, Usage
-from cheatcode_agent.ports.run_output import RunOutput
 from cheatcode_agent.ports.sandbox import SandboxError, SandboxPort
 from cheatcode_agent.tools import default_toolbox
 from cheatcode_contracts import Command, ErrorCode, sandbox as sb
@@ -70,22 +71,6 @@ class MemorySandbox(SandboxPort):
                 eof=command.offset + len(chunk) >= len(data),
             )
         raise SandboxError(f"{command.type_name} is not supported here", ErrorCode.INVALID)
-
-
-class MemoryOutput(RunOutput):
-    def __init__(self) -> None:
-        self.frames: dict[str, list[dict[str, Any]]] = {}
-
-    async def publish(self, run_id: str, frame: dict[str, Any]) -> bool:
-        frames = self.frames.setdefault(run_id, [])
-        if any(f["sequence"] == frame["sequence"] for f in frames):
-            return False  # like JetStream's duplicate Nats-Msg-Id
-        frames.append(frame)
-        return True
-
-    async def last_frame(self, run_id: str) -> dict[str, Any] | None:
-        frames = self.frames.get(run_id)
-        return frames[-1] if frames else None
 
 
 async def setup(
@@ -181,7 +166,7 @@ async def test_large_tool_output_is_truncated_for_model_and_stream() -> None:
 
 async def test_a_missing_thread_aborts_the_run() -> None:
     loop, _, _ = await setup([("x", [])])
-    loop.run.thread_id = "gone"
+    loop.run = replace(loop.run, thread_id="gone")
     with pytest.raises(RunAborted, match="thread gone not found"):
         await loop.execute()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from cheatcode_agent.adapters.openai_llm import OpenAiLlm, UnconfiguredLlm
+from cheatcode_agent.config import RunSettings
 from cheatcode_agent.entrypoint.runs import build_llm
 from cheatcode_agent.ports.llm import ChatRequest, LlmError
-from cheatcode_agent.runs_config import RunSettings
 
 PROVIDER_VARS = ("OPENROUTER_API_KEY", "LLM_BASE_URL", "LLM_API_KEY", "CHEATCODE_DEFAULT_MODEL")
 

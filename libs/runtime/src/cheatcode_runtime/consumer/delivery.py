@@ -20,7 +20,7 @@ from cheatcode_contracts import Event
 logger = logging.getLogger("cheatcode.consumer")
 
 DeliverFrom = Literal["all", "new", "last_per_subject"]
-Settled = Literal["ack", "nak", "term"]
+Settled = Literal["ack", "nak", "term", "left"]
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,9 @@ class Delivery(ABC):
     """One delivered message. Settle it once with ``ack``, ``nak`` or ``term``.
 
     A handler that returns without settling gets an ``ack``; one that raises gets a
-    ``nak(retry_delay)`` (see :func:`run_handler`). ``in_progress`` resets the message's
-    ``ack_wait`` clock; ``keep_alive`` does it periodically around long work.
+    ``nak(retry_delay)`` (see :func:`run_handler`); ``leave`` answers nothing at all.
+    ``in_progress`` resets the message's ``ack_wait`` clock; ``keep_alive`` does it
+    periodically around long work.
     """
 
     def __init__(self, event: Event, *, subject: str, stream_seq: int, num_delivered: int, spec: ConsumerSpec) -> None:
@@ -92,6 +93,11 @@ class Delivery(ABC):
         """Never deliver it again, and it was not handled (a poison message)."""
         if self._settle("term"):
             await self._term()
+
+    def leave(self) -> None:
+        """Answer nothing: the message comes back after ``ack_wait`` unless another delivery
+        of it is settled first (for a redelivery of a message this replica still works on)."""
+        self._settle("left")
 
     async def in_progress(self) -> None:
         """Still working on it: restart the ``ack_wait`` clock."""

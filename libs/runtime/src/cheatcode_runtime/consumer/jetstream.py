@@ -23,6 +23,7 @@ from nats.js import JetStreamContext, api
 from cheatcode_contracts import ContractRegistry, UnknownContractError
 from cheatcode_contracts.envelope import MalformedMessageError, decode_event
 from cheatcode_runtime.consumer.delivery import ConsumerSpec, Delivery, Handler, run_handler
+from cheatcode_runtime.tasks import cancel_until_done
 
 logger = logging.getLogger("cheatcode.consumer")
 
@@ -176,7 +177,7 @@ class DurableConsumer:
         """
         self._closing = True
         if self._fetcher is not None:
-            await _cancel_and_wait(self._fetcher)
+            await cancel_until_done(self._fetcher)
         if self._sub is not None:
             # A pull subscription has no callback: a message left in its queue (the server's
             # answer to the cancelled fetch, say) would otherwise block the connection's drain.
@@ -185,7 +186,7 @@ class DurableConsumer:
         running = list(self._running)
         if running and not cancel_running:
             await asyncio.wait(running, timeout=self._close_timeout)
-        await asyncio.gather(*(_cancel_and_wait(task) for task in running))
+        await asyncio.gather(*(cancel_until_done(task) for task in running))
 
     async def _bind(self) -> JetStreamContext.PullSubscription:
         js = self._client.jetstream()
@@ -260,15 +261,3 @@ class DurableConsumer:
     def _release(self, count: int) -> None:
         for _ in range(count):
             self._slots.release()
-
-
-async def _cancel_and_wait(task: asyncio.Task[Any], *, attempts: int = 40) -> None:
-    """Cancel ``task`` and wait for it, cancelling again if it swallowed the cancellation
-    (nats-py's ``flush()`` catches ``CancelledError``)."""
-    for _ in range(attempts):
-        if task.done():
-            break
-        task.cancel()
-        await asyncio.wait({task}, timeout=0.25)
-    if task.done() and not task.cancelled():
-        task.exception()  # retrieved: a crash was logged where it happened

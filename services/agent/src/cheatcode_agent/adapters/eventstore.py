@@ -15,4 +15,5 @@ def jetstream_event_store(client: Client, settings: Settings) -> EventStore:
         build_registry(),
         stream=settings.events_stream,
         timeout=settings.event_store_timeout,
+        reconnect_deadline=settings.nats_retry_deadline,
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from cheatcode_agent import SERVICE
 from cheatcode_agent.config import Settings
+from cheatcode_agent.handlers.aggregates import Aggregates
 from cheatcode_agent.handlers.projects import create_project
 from cheatcode_agent.handlers.threads import add_message, create_thread
 from cheatcode_agent.ports import EventStore
@@ -28,23 +29,23 @@ class AgentDeps:
     settings: Settings
     event_store: Late[EventStore]
 
+    @property
+    def aggregates(self) -> Aggregates:
+        return Aggregates.over(self.event_store.get)
+
 
 Registration = Callable[[ServiceHost, AgentDeps], None]
 
 
 def register_projects(host: ServiceHost, deps: AgentDeps) -> None:
-    register_command(
-        host.broker, CreateProject, lambda command: create_project(command, deps.event_store.get()), service=SERVICE
-    )
+    aggregates = deps.aggregates
+    register_command(host.broker, CreateProject, lambda command: create_project(command, aggregates), service=SERVICE)
 
 
 def register_threads(host: ServiceHost, deps: AgentDeps) -> None:
-    register_command(
-        host.broker, CreateThread, lambda command: create_thread(command, deps.event_store.get()), service=SERVICE
-    )
-    register_command(
-        host.broker, AddMessage, lambda command: add_message(command, deps.event_store.get()), service=SERVICE
-    )
+    aggregates = deps.aggregates
+    register_command(host.broker, CreateThread, lambda command: create_thread(command, aggregates), service=SERVICE)
+    register_command(host.broker, AddMessage, lambda command: add_message(command, aggregates), service=SERVICE)
 
 
 def document_events(host: ServiceHost, deps: AgentDeps) -> None:

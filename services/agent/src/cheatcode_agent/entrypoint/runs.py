@@ -1,4 +1,4 @@
-"""Wiring of agent runs: StartRun/StopRun subscribers and the run worker.
+"""Wiring of agent runs: StartRun/StopRun subscribers and the run worker's durable consumer.
 
 ``register_runs`` has the :data:`Registration` shape of ``entrypoint.app``; the worker
 starts after the service's subscribers and stops before its broker closes.
@@ -7,19 +7,22 @@ starts after the service's subscribers and stops before its broker closes.
 from __future__ import annotations
 
 from cheatcode_agent import SERVICE
-from cheatcode_agent.adapters.jetstream_output import JetStreamRunOutput
+from cheatcode_agent.adapters.jetstream_run_output import JetStreamRunOutput
 from cheatcode_agent.adapters.kv_project_runs import KvProjectRuns
 from cheatcode_agent.adapters.nats_sandbox import NatsSandbox
 from cheatcode_agent.adapters.openai_llm import OpenAiLlm, UnconfiguredLlm, choose_endpoint
+from cheatcode_agent.config import RunSettings, Settings
 from cheatcode_agent.entrypoint.app import AgentDeps, Registration, document_event
+from cheatcode_agent.handlers.aggregates import Aggregates
+from cheatcode_agent.handlers.run_policy import RunPolicy
+from cheatcode_agent.handlers.run_worker import RunWorker
 from cheatcode_agent.handlers.runs import RunCommandDeps, start_run, stop_run
 from cheatcode_agent.handlers.runs_loop import LoopDeps
-from cheatcode_agent.handlers.runs_worker import RunWorker, WorkerSettings
 from cheatcode_agent.ports.llm import LlmPort
-from cheatcode_agent.runs_config import RunSettings
 from cheatcode_agent.tools import default_toolbox
 from cheatcode_contracts import build_registry
-from cheatcode_contracts.runs import EVENTS as RUN_EVENTS, StartRun, StopRun
+from cheatcode_contracts.runs import EVENTS as RUN_EVENTS, RUN_EVENTS_FILTER, StartRun, StopRun
+from cheatcode_runtime.consumer import ConsumerSpec, DurableConsumer
 from cheatcode_runtime.service import Late, ServiceHost, register_command
 
 
@@ -38,6 +41,18 @@ def build_llm(settings: RunSettings) -> LlmPort:
     )
 
 
+def run_consumer_spec(settings: Settings, runs: RunSettings) -> ConsumerSpec:
+    """The run worker's durable consumer: every replica shares it; names from the settings."""
+    return ConsumerSpec(
+        stream=settings.events_stream,
+        durable=runs.consumer,
+        filter_subjects=(RUN_EVENTS_FILTER,),
+        ack_wait=runs.ack_wait,  # a dead worker's run is failed by another replica after about this long
+        max_ack_pending=100_000,  # one per running run, all replicas together
+        description="agent run worker: RunRequested → a run on one replica",
+    )
+
+
 def runs_registration(run_settings: RunSettings) -> Registration:
     """A registration with these settings (tests use it to shorten timeouts)."""
 
@@ -48,35 +63,39 @@ def runs_registration(run_settings: RunSettings) -> Registration:
 
 
 def register_runs_from_env(host: ServiceHost, deps: AgentDeps) -> None:
-    register_runs(host, deps, RunSettings())
+    register_runs(host, deps, deps.settings.runs)
 
 
 def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> None:
     commands: Late[RunCommandDeps] = Late("run command deps")
-    worker: Late[RunWorker] = Late("run worker")
+    consumer: Late[DurableConsumer] = Late("run consumer")
     llm: Late[LlmPort] = Late("llm")
+    service = deps.settings
 
     async def on_connect() -> None:
         client = await host.broker.connect()
         js = client.jetstream()
         store = deps.event_store.get()
-        output = JetStreamRunOutput(js)
-        commands.set(RunCommandDeps(store, output, await KvProjectRuns.open(js), settings.default_model))
+        output = JetStreamRunOutput(
+            js,
+            stream=service.run_output_stream,
+            timeout=service.event_store_timeout,
+            retry_deadline=service.nats_retry_deadline,
+        )
+        project_runs = await KvProjectRuns.open(js)
+        commands.set(RunCommandDeps(Aggregates.over(store), output, project_runs, settings.default_model))
         llm.set(build_llm(settings))
         loop_deps = LoopDeps(llm.get(), NatsSandbox(client), store, default_toolbox(), settings.limits())
-        worker_settings = WorkerSettings(
-            worker_id=host.settings.instance_id,
-            consumer=settings.consumer,
-            ack_wait=settings.ack_wait,
-            max_concurrent_runs=settings.max_concurrent,
-        )
-        worker.set(RunWorker(client, loop_deps, output, build_registry(), worker_settings))
-        await worker.get().start()
+        worker = RunWorker(RunPolicy(loop_deps, output, host.settings.instance_id))
+        spec = run_consumer_spec(service, settings)
+        consumer.set(DurableConsumer(client, spec, worker, build_registry(), concurrency=settings.max_concurrent))
+        await consumer.get().start()
 
     async def on_shutdown() -> None:
-        running, client = worker.get_or_none(), llm.get_or_none()
+        running, client = consumer.get_or_none(), llm.get_or_none()
         if running is not None:
-            await running.close()
+            # Runs still executing end failed (a restart cannot resume them).
+            await running.close(cancel_running=True)
         if client is not None:
             await client.close()
 

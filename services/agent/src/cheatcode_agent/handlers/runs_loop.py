@@ -18,8 +18,8 @@ from cheatcode_agent.domain.conversation import ToolCall
 from cheatcode_agent.domain.limits import RunLimits, truncate
 from cheatcode_agent.domain.prompt import system_prompt
 from cheatcode_agent.domain.run import Run
+from cheatcode_agent.handlers.aggregates import Aggregates
 from cheatcode_agent.handlers.runs_output import FrameWriter
-from cheatcode_agent.handlers.threads import add_message
 from cheatcode_agent.ports import EventStore
 from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, TextDelta
 from cheatcode_agent.ports.sandbox import SandboxPort
@@ -27,9 +27,9 @@ from cheatcode_agent.tools import ToolBox, ToolContext, ToolResult
 from cheatcode_contracts import new_id
 from cheatcode_contracts.runs import UsageRecorded, usage_subject
 from cheatcode_contracts.sandbox import EnsureSandbox, SandboxInfo
-from cheatcode_contracts.subjects import aggregate_subject
-from cheatcode_contracts.threads import THREAD, AddMessage, MessageAdded
-from cheatcode_runtime.service import execute
+from cheatcode_contracts.threads import AddMessage
+from cheatcode_runtime.errors import DomainError
+from cheatcode_runtime.eventstore import TooManyConflictsError
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ class LoopDeps:
     store: EventStore
     toolbox: ToolBox
     limits: RunLimits
+
+    @property
+    def aggregates(self) -> Aggregates:
+        return Aggregates.over(self.store)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class AgentLoop:
         self.deps = deps
         self.writer = writer
         self.calls = 0  # LLM calls made: names usage events
+        self.threads = deps.aggregates.threads
 
     async def execute(self) -> Outcome:
         sandbox_id = await self._ensure_sandbox()
@@ -84,11 +89,10 @@ class AgentLoop:
         return info.sandbox_id
 
     async def _history(self) -> list[dict[str, Any]]:
-        stored = await self.deps.store.load(aggregate_subject(THREAD, self.run.thread_id))
-        thread = threads.replay((s.position, s.event) for s in stored.events)
-        if thread is None:
+        thread = (await self.threads.load(self.run.thread_id)).state
+        if not thread.exists:
             raise RunAborted(f"thread {self.run.thread_id} not found")
-        chat = conversation.to_chat(e for _, e in thread.messages.values() if isinstance(e, MessageAdded))
+        chat = conversation.to_chat(event for _, event in thread.messages)
         return conversation.fit_to_context(chat, self.deps.limits.max_context_chars)
 
     async def _ask_model(self, chat: list[dict[str, Any]]) -> tuple[Completion, str]:
@@ -134,9 +138,12 @@ class AgentLoop:
             metadata=metadata,
             agent_run_id=self.run.run_id,
         )
-        reply = await execute(lambda: add_message(command, self.deps.store), name="run.add_message")
-        if not reply.ok:
-            raise RunAborted(f"could not save the {kind} message: {reply.error.detail if reply.error else '?'}")
+        try:
+            await self.threads.update(
+                self.run.thread_id, lambda thread: threads.post(thread, command), key=command.command_id
+            )
+        except (DomainError, TooManyConflictsError) as error:
+            raise RunAborted(f"could not save the {kind} message: {getattr(error, 'detail', error)}") from None
 
     async def _record_usage(self, completion: Completion) -> None:
         usage = completion.usage

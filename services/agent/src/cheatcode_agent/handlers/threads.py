@@ -3,47 +3,35 @@
 from __future__ import annotations
 
 from cheatcode_agent.domain import threads
-from cheatcode_agent.handlers.projects import NEW_AGGREGATE, load_project
-from cheatcode_agent.ports import EventStore
+from cheatcode_agent.handlers.aggregates import Aggregates
 from cheatcode_contracts import CommandReply
-from cheatcode_contracts.subjects import aggregate_subject
-from cheatcode_contracts.threads import THREAD, AddMessage, CreateThread
+from cheatcode_contracts.threads import AddMessage, CreateThread
+from cheatcode_runtime.errors import Conflict
 from cheatcode_runtime.eventstore import ConcurrencyError
-from cheatcode_runtime.service import Conflict, NotFound
 
 
-async def create_thread(command: CreateThread, store: EventStore) -> CommandReply:
+async def create_thread(command: CreateThread, aggregates: Aggregates) -> CommandReply:
     """The caller must own the project (the original did not check); the thread id must be new."""
-    await load_project(store, command.project_id, user_id=command.user_id)
-    subject = aggregate_subject(THREAD, command.thread_id)
+    await aggregates.visible_project(command.project_id, user_id=command.user_id)
     try:
-        result = await store.append(
-            subject, [threads.create(command)], expected_position=NEW_AGGREGATE, idempotency_key=command.command_id
-        )
+        loaded = await aggregates.threads.create(command.thread_id, [threads.create(command)], key=command.command_id)
     except ConcurrencyError:
         raise Conflict(f"thread {command.thread_id} already exists") from None
-    return CommandReply.success(position=result.position, thread_id=command.thread_id, project_id=command.project_id)
+    return CommandReply.success(position=loaded.position, thread_id=command.thread_id, project_id=command.project_id)
 
 
-async def add_message(command: AddMessage, store: EventStore) -> CommandReply:
-    """Append a message to a thread the caller owns.
+async def add_message(command: AddMessage, aggregates: Aggregates) -> CommandReply:
+    """Append a message to a thread the caller owns; a retry gets the first copy's position.
 
     A concurrency conflict propagates: the runtime reruns this handler, which reloads.
     """
-    subject = aggregate_subject(THREAD, command.thread_id)
-    history = await store.load(subject)
-    thread = threads.replay((stored.position, stored.event) for stored in history.events)
-    if thread is None or not thread.is_visible_to(command.user_id):
-        raise NotFound(f"thread {command.thread_id} not found")
-    earlier = threads.earlier_copy(thread, command)
-    if earlier is not None:
-        return _added(command, earlier)
-    event = threads.add_message(thread, command)
-    result = await store.append(
-        subject, [event], expected_position=history.position, idempotency_key=command.command_id
-    )
-    return _added(command, result.position)
+    loaded = await aggregates.threads.load(command.thread_id)
+    events = threads.post(loaded.state, command)
+    loaded = await aggregates.threads.append(command.thread_id, loaded, events, key=command.command_id)
+    return added(command, loaded.state)
 
 
-def _added(command: AddMessage, position: int) -> CommandReply:
-    return CommandReply.success(position=position, thread_id=command.thread_id, message_id=command.message_id)
+def added(command: AddMessage, thread: threads.Thread) -> CommandReply:
+    stored = thread.message(command.message_id)
+    assert stored is not None  # posted now or before
+    return CommandReply.success(position=stored[0], thread_id=command.thread_id, message_id=command.message_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from cheatcode_agent.handlers.runs_worker import cancel_until_done
+from cheatcode_runtime.tasks import cancel_until_done
 
 
 async def stubborn(swallow: int, log: list[str]) -> None:
