@@ -30,8 +30,16 @@ class StackError(RuntimeError):
 
 
 class Stack:
-    def __init__(self, home: Path, *, api_port: int | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        *,
+        api_port: int | None = None,
+        env: dict[str, str] | None = None,
+        up_args: tuple[str, ...] = (),  # more `cheatcode up` options, e.g. ("--nats-cluster", "3")
+    ) -> None:
         self.home = home
+        self.up_args = up_args
         self.paths = StackHome(home)
         self.api_port = api_port or free_port()
         self._extra_env = env or {}
@@ -56,7 +64,7 @@ class Stack:
     def start(self, *, timeout: float = 60.0, wait_for_api: bool = True) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "cheatcode_infra", "up", "--home", str(self.home)]
-        command += ["--api-port", str(self.api_port)]
+        command += ["--api-port", str(self.api_port), *self.up_args]
         with open(self.console_log, "ab") as console:
             self.process = subprocess.Popen(command, env=self._env(), stdout=console, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

@@ -51,9 +51,12 @@ class NatsServer:
         self.process = subprocess.Popen(self.command(), stdout=output, stderr=subprocess.STDOUT)
         self.wait_ready(timeout)
 
-    def wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float, *, clustered: bool = False) -> None:
+        """Until the server answers healthy. A cluster node also needs its JetStream meta group
+        (a leader elected, this node current), else the first stream requests time out."""
         deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true"
+        query = "" if clustered else "?js-enabled-only=true"
+        url = f"http://127.0.0.1:{self.monitor_port}/healthz{query}"
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"nats-server exited with {self.process.returncode}")

@@ -113,7 +113,8 @@ class Supervisor:
             child = self._child(node.name, node.server.command(), dict(self.config.environ))
             child.start()
             stack.push_async_callback(child.stop)  # stopped after everything else
-        await asyncio.gather(*(asyncio.to_thread(node.server.wait_ready, 30.0) for node in nodes))
+        clustered = size > 1
+        await asyncio.gather(*(asyncio.to_thread(n.server.wait_ready, 30.0, clustered=clustered) for n in nodes))
         self._nats_urls = nats_cluster.client_urls(nodes)
         log.info("nats: ready on %s", ", ".join(self._nats_urls))
         provisioner = nats_auth.PROVISIONER

@@ -27,7 +27,7 @@ from nats.errors import (
     TimeoutError as NatsTimeoutError,
 )
 from nats.js import JetStreamContext, api
-from nats.js.errors import BadRequestError, NotFoundError, ServiceUnavailableError
+from nats.js.errors import BadRequestError, NoStreamResponseError, NotFoundError, ServiceUnavailableError
 
 from cheatcode_contracts import ContractRegistry, Event, UnknownContractError
 from cheatcode_contracts.envelope import (
@@ -52,10 +52,13 @@ logger = logging.getLogger("cheatcode.eventstore")
 
 WRONG_LAST_SEQUENCE = 10071
 # What a NATS restart, a reconnect or a leader election looks like to a request: worth retrying.
+# A publish into a stream between leaders gets NoStreamResponseError (nats-py's rename of
+# NoRespondersError for js.publish).
 TRANSIENT = (
     NatsTimeoutError,
     TimeoutError,
     NoRespondersError,
+    NoStreamResponseError,
     ConnectionReconnectingError,
     ServiceUnavailableError,
 )
