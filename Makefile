@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := libs/contracts libs/runtime infra services/api services/agent services/sandbox services/billing services/integrations
 STAMP := $(VENV)/.installed
 
-.PHONY: up test install system-deps lint typecheck unit integration e2e docs bench clean
+.PHONY: up test install system-deps test-deps lint typecheck unit integration e2e docs bench clean
 
 $(STAMP): constraints.txt requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ system-deps:
 up: $(STAMP) system-deps
 	$(BIN)/cheatcode up
 
-test: $(STAMP) system-deps lint typecheck
+# kubectl too: the k8s manifest checks build the manifests with `kubectl kustomize` (offline).
+test-deps:
+	$(PYTHON) infra/src/cheatcode_infra/system_deps.py --tests
+
+test: $(STAMP) system-deps test-deps lint typecheck
 	$(BIN)/pytest -q tests/unit tests/integration tests/e2e
 
 unit: $(STAMP)

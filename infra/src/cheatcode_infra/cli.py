@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "cheatcode_infra.commands.events",
     "cheatcode_infra.commands.provision",
     "cheatcode_infra.commands.nats_config",
+    "cheatcode_infra.commands.probe",
     "cheatcode_infra.mock_llm.command",
     "cheatcode_infra.commands.flags",
     "cheatcode_infra.vercel_double.command",

@@ -24,6 +24,9 @@ class SystemPackage:
 
 BUBBLEWRAP = SystemPackage("bwrap", "bubblewrap", "sandboxes run in it (without it the sandbox service answers 503)")
 REQUIRED: tuple[SystemPackage, ...] = (BUBBLEWRAP,)
+# Only `make test` needs these (`system_deps.py --tests`): kubectl builds the k8s manifests offline.
+KUBECTL = SystemPackage("kubectl", "kubernetes-client", "tests/unit/k8s builds the manifests with `kubectl kustomize`")
+FOR_TESTS: tuple[SystemPackage, ...] = (KUBECTL,)
 
 
 class MissingSystemPackageError(RuntimeError):
@@ -62,8 +65,8 @@ def ensure(
     raise MissingSystemPackageError(f"{package.executable} is missing ({package.why}). Run: {command}")
 
 
-def main() -> int:
-    for package in REQUIRED:
+def main(argv: Sequence[str] = ()) -> int:
+    for package in (*REQUIRED, *(FOR_TESTS if "--tests" in argv else ())):
         try:
             outcome = ensure(package)
         except MissingSystemPackageError as error:
@@ -75,4 +78,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
