@@ -11,6 +11,7 @@ from cheatcode_billing.adapters.jetstream_accounts import JetStreamAccountDirect
 from cheatcode_billing.adapters.openrouter_prices import OpenRouterPrices
 from cheatcode_billing.config import Settings
 from cheatcode_billing.entrypoint.app import Deps, Registration, document_events, register_accounts
+from cheatcode_billing.entrypoint.byok import register_byok
 from cheatcode_billing.entrypoint.metering import register_metering
 from cheatcode_billing.entrypoint.payments import register_payments
 from cheatcode_billing.handlers.deps import BillingDeps
@@ -25,6 +26,7 @@ REGISTRATIONS: tuple[Registration, ...] = (
     document_events,
     register_metering,
     register_payments,  # Polar checkout and webhook (entrypoint/payments.py)
+    register_byok,  # the user's own OpenRouter key (entrypoint/byok.py)
 )
 
 
