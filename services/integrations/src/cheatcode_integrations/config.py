@@ -116,3 +116,7 @@ class Settings(ServiceSettings):
     # --- Email outbox (issue 11) ---
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
+
+    # --- Maintenance tasks (issue 11): our own scheduler unless Inngest drives them ---
+    # None: on unless INNGEST_DEV or INNGEST_SIGNING_KEY is set (then /api/inngest triggers them).
+    maintenance_scheduler: bool | None = None

@@ -20,6 +20,7 @@ from cheatcode_integrations.handlers.composio_commands import HANDLERS as COMPOS
 from cheatcode_integrations.handlers.composio_deps import ComposioDeps
 from cheatcode_integrations.handlers.deployment_deps import DeploymentDeps
 from cheatcode_integrations.handlers.email_outbox import EmailDeps
+from cheatcode_integrations.handlers.maintenance import MaintenanceScheduler
 from cheatcode_runtime.eventstore import EventStore
 from cheatcode_runtime.service import Late, ServiceHost, register_command
 
@@ -35,6 +36,7 @@ class Deps:
     composio: ComposioDeps
     deployments: Late[DeploymentDeps]
     email: Late[EmailDeps]
+    maintenance: Late[MaintenanceScheduler] | None  # None: Inngest drives the maintenance tasks
 
 
 Registration = Callable[[ServiceHost, Deps], None]

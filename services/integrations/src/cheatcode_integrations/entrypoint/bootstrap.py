@@ -9,6 +9,7 @@ callback) and one field in ``app.Deps``.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 
 from nats.aio.client import Client
@@ -17,6 +18,7 @@ from cheatcode_contracts import build_registry
 from cheatcode_contracts.composio import PROFILES
 from cheatcode_contracts.deployments import DEPLOYMENT
 from cheatcode_contracts.email import EMAIL
+from cheatcode_contracts.maintenance import MAINTENANCE_TASKS, inngest_configured
 from cheatcode_integrations import SERVICE
 from cheatcode_integrations.adapters.composio_http import ComposioHttpApi
 from cheatcode_integrations.adapters.flags_bucket import ensure_flags_bucket
@@ -31,9 +33,11 @@ from cheatcode_integrations.domain import deployment, email as email_domain, pro
 from cheatcode_integrations.entrypoint.app import Deps, Registration, register_composio
 from cheatcode_integrations.entrypoint.deployments import register_deployments
 from cheatcode_integrations.entrypoint.email import register_email
+from cheatcode_integrations.entrypoint.maintenance import register_maintenance
 from cheatcode_integrations.handlers.composio_deps import ComposioDeps
 from cheatcode_integrations.handlers.deployment_deps import DeploymentDeps, DeploymentTiming
 from cheatcode_integrations.handlers.email_outbox import EmailDeps, EmailTiming
+from cheatcode_integrations.handlers.maintenance import MaintenanceScheduler
 from cheatcode_integrations.ports.composio import ToolkitCache
 from cheatcode_integrations.ports.mailer import Mailer
 from cheatcode_runtime.eventstore import EventStore, JetStreamEventStore, Repository
@@ -43,9 +47,15 @@ from cheatcode_runtime.secrets.nats_kv import NatsKvKeyStore, data_keys_bucket
 from cheatcode_runtime.service import Late, ServiceHost, build_service
 
 logger = logging.getLogger("cheatcode.integrations")
+SCHEDULE_BUCKET = "integrations_schedule"  # one lease per maintenance task and period
 
 # Every subscriber group of the service; a new feature appends its registration here.
-REGISTRATIONS: tuple[Registration, ...] = (register_composio, register_deployments, register_email)
+REGISTRATIONS: tuple[Registration, ...] = (
+    register_composio,
+    register_deployments,
+    register_email,
+    register_maintenance,
+)
 
 
 def build(settings: Settings, registrations: Sequence[Registration] = REGISTRATIONS) -> ServiceHost:
@@ -75,6 +85,7 @@ def build(settings: Settings, registrations: Sequence[Registration] = REGISTRATI
         composio=build_composio(settings, host, nats, event_store),
         deployments=build_deployments(settings, host, event_store),
         email=build_email(settings, host, event_store),
+        maintenance=build_maintenance(settings, host),
     )
     for register in registrations:
         register(host, deps)
@@ -198,3 +209,23 @@ def build_email(settings: Settings, host: ServiceHost, event_store: Late[EventSt
     host.on_connect(on_connect)
     host.app.on_shutdown(mailer.close)
     return feature
+
+
+def build_maintenance(settings: Settings, host: ServiceHost) -> Late[MaintenanceScheduler] | None:
+    """Our scheduler of the maintenance commands, with per-period leases in NATS KV; None when Inngest drives them."""
+    enabled = settings.maintenance_scheduler
+    if enabled is None:
+        enabled = not inngest_configured(dict(os.environ))
+    if not enabled:
+        logger.info("maintenance tasks: driven by Inngest (/api/inngest); own scheduler off")
+        return None
+    scheduler: Late[MaintenanceScheduler] = Late("maintenance scheduler")
+    longest = max(task.interval_seconds for task in MAINTENANCE_TASKS)
+
+    async def on_connect(client: Client) -> None:
+        commands = CommandClient(client)
+        leases = KeyValueLeases(client.jetstream(), SCHEDULE_BUCKET, ttl=2 * longest)
+        scheduler.set(MaintenanceScheduler(MAINTENANCE_TASKS, commands.request, leases, settings.instance_id))
+
+    host.on_connect(on_connect)
+    return scheduler

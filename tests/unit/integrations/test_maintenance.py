@@ -1,0 +1,34 @@
+"""Our maintenance scheduler: each task's command goes out once per period across replicas."""
+
+from __future__ import annotations
+
+from cheatcode_contracts import Command, CommandReply
+from cheatcode_contracts.billing import ResetQuotas
+from cheatcode_contracts.maintenance import MAINTENANCE_TASKS, inngest_configured
+from cheatcode_integrations.adapters.memory_leases import MemoryLeases
+from cheatcode_integrations.handlers.maintenance import MaintenanceScheduler
+
+
+async def test_one_command_per_period_across_replicas() -> None:
+    sent: list[Command] = []
+
+    async def send(command: Command) -> CommandReply:
+        sent.append(command)
+        return CommandReply.success(0)
+
+    now = [7200.0]
+    leases = MemoryLeases(ttl=10_000)
+    one = MaintenanceScheduler(MAINTENANCE_TASKS, send, leases, "a", clock=lambda: now[0])
+    two = MaintenanceScheduler(MAINTENANCE_TASKS, send, leases, "b", clock=lambda: now[0])
+    assert await one.tick() == ["reset-monthly-quotas-2"]
+    assert await two.tick() == [] and await one.tick() == []
+    now[0] += 3600
+    assert await two.tick() == ["reset-monthly-quotas-3"]
+    assert [type(c) for c in sent] == [ResetQuotas, ResetQuotas]
+
+
+def test_inngest_configured_by_its_environment() -> None:
+    assert not inngest_configured({})
+    assert not inngest_configured({"INNGEST_DEV": "0"})
+    assert inngest_configured({"INNGEST_DEV": "1"})
+    assert inngest_configured({"INNGEST_SIGNING_KEY": "signkey-prod-1"})
