@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 
 from cheatcode_api.entrypoint.container import Container
 from cheatcode_api.entrypoint.errors import install_error_handlers
+from cheatcode_api.entrypoint.inngest import install_inngest
 from cheatcode_api.entrypoint.middleware import install_middleware
 from cheatcode_api.entrypoint.routes import all_routers, feature_flags
 
@@ -49,6 +50,7 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     if container.feature_flags is not None:  # FEATURE_FLAGS_ENABLED=true (§15: 404 otherwise)
         app.include_router(feature_flags.router, prefix=API_PREFIX)
+    install_inngest(app, container)  # /api/inngest (§15)
     install_error_handlers(app)
     install_middleware(app, cors_origins=container.settings.cors_origins, hsts=container.settings.hsts)
     return app
