@@ -32,6 +32,12 @@ SERVICE = "integrations"
 PROVIDER = "composio"
 NAME_MAX = 255
 
+# The fixed category list of ``GET /api/composio/categories`` (reference §14.2).
+TOOLKIT_CATEGORIES: tuple[str, ...] = (
+    "Productivity", "CRM", "Marketing", "Communication", "Development", "Storage", "E-commerce",
+    "Analytics", "Social Media", "Finance", "HR", "Support", "AI", "Database", "Calendar", "Email",
+)  # fmt: skip
+
 _OWNER_NAMESPACE = uuid.UUID("2d0b8a4e-3c61-4f5e-9b7a-6e1d2c3f4a5b")
 
 

@@ -32,6 +32,7 @@ from cheatcode_api.adapters.model_catalog import ModelSettings, RemoteModelCatal
 from cheatcode_api.adapters.nats import NatsCommandBus
 from cheatcode_api.adapters.nats.feature_flags import KvFeatureFlags
 from cheatcode_api.adapters.nats.streams import check_streams
+from cheatcode_api.adapters.postgres.composio_rows import PostgresComposioReads
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.deployment_rows import PostgresDeploymentReads
 from cheatcode_api.adapters.postgres.migrate import apply_migrations
@@ -212,6 +213,7 @@ async def build_infrastructure(settings: Settings) -> Infrastructure:
         run_reads=PostgresRunReads(pool),
         sandbox_reads=PostgresSandboxReads(pool),
         deployment_reads=PostgresDeploymentReads(pool),
+        composio_reads=PostgresComposioReads(pool),
         model_catalog=RemoteModelCatalog(ModelSettings(), js),
         run_streams=streams,
         health_probes=probes,

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 from cheatcode_api.config import Settings
 from cheatcode_api.handlers import HandlerDeps
+from cheatcode_api.handlers.composio import ComposioDeps
 from cheatcode_api.handlers.deployments import DeploymentDeps
 from cheatcode_api.handlers.sandboxes import SandboxDeps
 from cheatcode_api.ports.agent_runs import RunReads
 from cheatcode_api.ports.auth import TokenVerifier
 from cheatcode_api.ports.commands import CommandBus
+from cheatcode_api.ports.composio import ComposioReads
 from cheatcode_api.ports.deployments import DeploymentReads
 from cheatcode_api.ports.feature_flags import FeatureFlags
 from cheatcode_api.ports.health import HealthProbe
@@ -72,6 +74,7 @@ class Container:
     run_streams: RunStreams  # agent-run output → SSE
     health_probes: Sequence[HealthProbe] = ()
     deployment_reads: DeploymentReads | None = None  # None: deployment routes answer 503
+    composio_reads: ComposioReads | None = None  # None: Composio routes answer 503
     feature_flags: FeatureFlags | None = None  # None: the feature-flag routes are not mounted
     background: Background = field(default_factory=NoBackground)
     _deployment_deps: DeploymentDeps | None = field(default=None, init=False, repr=False)
@@ -83,6 +86,12 @@ class Container:
     @property
     def sandbox_deps(self) -> SandboxDeps:
         return SandboxDeps(commands=self.commands, rows=self.sandbox_reads, waiter=self.waiter)
+
+    @property
+    def composio_deps(self) -> ComposioDeps | None:
+        if self.composio_reads is None:
+            return None
+        return ComposioDeps(commands=self.commands, rows=self.composio_reads, waiter=self.waiter)
 
     @property
     def deployment_deps(self) -> DeploymentDeps | None:

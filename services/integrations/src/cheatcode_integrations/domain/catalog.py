@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cheatcode_contracts.composio import ToolkitInfo, ToolkitPage
+from cheatcode_contracts.composio import TOOLKIT_CATEGORIES, ToolkitInfo, ToolkitPage
 
 FEATURED: tuple[str, ...] = (
     "github", "slack", "gmail", "notion", "linear", "google_sheets", "google_drive", "google_calendar",
@@ -13,10 +13,7 @@ FEATURED: tuple[str, ...] = (
 )  # fmt: skip
 _RANK = {slug: index for index, slug in enumerate(FEATURED)}
 
-CATEGORIES: tuple[str, ...] = (
-    "Productivity", "CRM", "Marketing", "Communication", "Development", "Storage", "E-commerce",
-    "Analytics", "Social Media", "Finance", "HR", "Support", "AI", "Database", "Calendar", "Email",
-)  # fmt: skip
+CATEGORIES = TOOLKIT_CATEGORIES
 
 
 def _matches(toolkit: ToolkitInfo, search: str | None, category: str | None) -> bool:

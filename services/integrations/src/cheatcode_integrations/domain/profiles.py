@@ -26,7 +26,6 @@ from cheatcode_contracts.composio import (
     CredentialProfileCreated,
     CredentialProfileDeleted,
     CredentialProfileUsed,
-    owner_key,
     qualified_name,
 )
 from cheatcode_runtime.errors import Invalid, NotFound
@@ -67,6 +66,8 @@ class UserProfiles:
     owner_key: str
     profiles: Mapping[str, CredentialProfile] = field(default_factory=dict)
     deleted: frozenset[str] = frozenset()  # ids once used: never reused for another profile
+    # Connected accounts of deleted profiles: still the user's when Composio has forgotten them.
+    former_accounts: frozenset[str] = frozenset()
 
     def apply(self, event: Event) -> UserProfiles:
         if isinstance(event, CredentialProfileCreated):
@@ -81,7 +82,12 @@ class UserProfiles:
             return self._with(used)
         if isinstance(event, CredentialProfileDeleted):
             rest = {pid: profile for pid, profile in self.profiles.items() if pid != current.profile_id}
-            return replace(self, profiles=rest, deleted=self.deleted | {current.profile_id})
+            return replace(
+                self,
+                profiles=rest,
+                deleted=self.deleted | {current.profile_id},
+                former_accounts=self.former_accounts | {current.connected_account_id},
+            )
         return self
 
     def _with(self, profile: CredentialProfile) -> UserProfiles:
@@ -111,6 +117,10 @@ class UserProfiles:
             if profile.connected_account_id == connected_account_id:
                 return profile
         return None
+
+    def knows_account(self, connected_account_id: str) -> bool:
+        """A profile of this user holds or held the connected account."""
+        return self.with_account(connected_account_id) is not None or connected_account_id in self.former_accounts
 
 
 def initial(key: str) -> UserProfiles:
@@ -336,5 +346,3 @@ def secret_id(profile_id: str) -> str:
     """The id of the profile's data key in the secrets box."""
     return f"composio-profile-{profile_id}"
 
-
-__all__ = ["owner_key"]

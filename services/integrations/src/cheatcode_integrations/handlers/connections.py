@@ -32,7 +32,7 @@ async def _owned(deps: ComposioDeps, user_id: str, connection_id: str) -> Connec
             raise NotFound(NOT_FOUND)
         return account
     loaded = await deps.profiles.load(owner_key(user_id))
-    if loaded.state.with_account(connection_id) is None:
+    if not loaded.state.knows_account(connection_id):
         raise NotFound(NOT_FOUND)
     return account
 

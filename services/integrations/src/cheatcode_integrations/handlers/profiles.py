@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from cheatcode_contracts import CommandReply, Event
 from cheatcode_contracts.composio import (
     CreateProfile,
+    CredentialProfileDeleted,
     DeletedResult,
     DeleteProfiles,
     DiscoverProfileTools,
@@ -141,10 +142,14 @@ async def _reseal_tools(box: SecretBox, profile: CredentialProfile, tools: list[
 
 async def delete_profiles(command: DeleteProfiles, deps: ComposioDeps) -> CommandReply:
     key = owner_key(command.user_id)
-    stored = await deps.profiles.update(
-        key, lambda state: rules.delete(state, command.profile_ids), key=command.command_id
-    )
-    gone = [pid for pid in dict.fromkeys(command.profile_ids) if pid in stored.state.deleted]
+    gone: list[str] = []
+
+    def decide(state: UserProfiles) -> list[Event]:
+        events = rules.delete(state, command.profile_ids)
+        gone[:] = [event.profile_id for event in events if isinstance(event, CredentialProfileDeleted)]
+        return events
+
+    stored = await deps.profiles.update(key, decide, key=command.command_id)
     box = deps.secret_box.get_or_none() if deps.secret_box is not None else None
     for profile_id in gone:
         # After the event: a crash in between leaves a key of a deleted profile, never the reverse.

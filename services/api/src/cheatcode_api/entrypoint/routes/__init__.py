@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from cheatcode_api.entrypoint.routes import (
     agent_runs,
     billing_payment_methods,
+    composio,
+    composio_secure,
     deployments,
     health,
     messages,
@@ -32,5 +34,7 @@ def all_routers() -> list[APIRouter]:
         models.router,
         billing_payment_methods.router,
         deployments.router,
+        composio.router,
+        composio_secure.router,
         welcome_email.router,
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cheatcode_api.adapters.postgres.projection import Projection
 from cheatcode_api.adapters.postgres.projections.agent_runs import AgentRunsProjection
+from cheatcode_api.adapters.postgres.projections.composio import ComposioProfilesProjection
 from cheatcode_api.adapters.postgres.projections.conversations import MessagesProjection, ThreadsProjection
 from cheatcode_api.adapters.postgres.projections.deployments import DeploymentsProjection
 from cheatcode_api.adapters.postgres.projections.event_log import EventLogProjection
@@ -19,12 +20,14 @@ def all_projections() -> list[Projection]:
         SandboxesProjection(),
         AgentRunsProjection(),
         DeploymentsProjection(),
+        ComposioProfilesProjection(),
         EventLogProjection(),  # last: audits every event, after the read models it feeds
     ]
 
 
 __all__ = [
     "AgentRunsProjection",
+    "ComposioProfilesProjection",
     "DeploymentsProjection",
     "EventLogProjection",
     "MessagesProjection",
