@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 
-from cheatcode_api.adapters.postgres.projection import Projection, Statement
+import asyncpg
+
+from cheatcode_api.adapters.postgres.projection import Projection
 from cheatcode_contracts import composio as c
 from cheatcode_runtime.eventstore import StoredEvent
 
@@ -34,7 +35,7 @@ class ComposioProfilesProjection(Projection):
     name = "composio_profiles"
     handles = frozenset(event.type_name for event in c.EVENTS)
 
-    def statements(self, stored: StoredEvent) -> Sequence[Statement] | None:
+    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
         event = stored.event
         at = event.occurred_at
         if isinstance(event, c.CredentialProfileCreated):
@@ -52,13 +53,12 @@ class ComposioProfilesProjection(Projection):
                 event.is_default_for_dashboard,
                 at,
             )
-            return [(INSERT, row)]
-        if isinstance(event, c.CredentialProfileChanged):
+            await conn.execute(INSERT, *row)
+        elif isinstance(event, c.CredentialProfileChanged):
             tools = json.dumps(event.enabled_tools) if event.enabled_tools is not None else None
             changes = (event.profile_name, event.display_name, event.is_active, event.is_default)
-            return [(CHANGE, (event.profile_id, *changes, event.is_default_for_dashboard, tools, at))]
-        if isinstance(event, c.CredentialProfileUsed):
-            return [(USED, (event.profile_id, at))]
-        if isinstance(event, c.CredentialProfileDeleted):
-            return [(DELETE, (event.profile_id,))]
-        return []
+            await conn.execute(CHANGE, event.profile_id, *changes, event.is_default_for_dashboard, tools, at)
+        elif isinstance(event, c.CredentialProfileUsed):
+            await conn.execute(USED, event.profile_id, at)
+        elif isinstance(event, c.CredentialProfileDeleted):
+            await conn.execute(DELETE, event.profile_id)
