@@ -53,7 +53,8 @@ class Answers:
 
 @dataclass
 class Writer:
-    """One user creating projects back to back; remembers which were acknowledged."""
+    """Creates projects back to back, each as a new user (``<user>_<n>``: the API allows one user
+    10 projects a minute); remembers which were acknowledged."""
 
     user: str
     acknowledged: list[str] = field(default_factory=list)
@@ -61,8 +62,9 @@ class Writer:
     latencies: list[tuple[float, float]] = field(default_factory=list)  # (started at, seconds)
 
     async def run(self, client: httpx.AsyncClient, token_for: TokenFor, answers: Answers, stop: asyncio.Event) -> None:
-        headers = {"Authorization": f"Bearer {token_for(self.user)}"}
+        written = 0
         while not stop.is_set():
+            headers = {"Authorization": f"Bearer {token_for(f'{self.user}_{written}')}"}
             began = time.monotonic()
             try:
                 response = await client.post(
@@ -77,6 +79,7 @@ class Writer:
             if response.status_code == 200:
                 self.acknowledged.append(str(response.json()["id"]))
                 self.acknowledged_at.append(began)
+                written += 1
             else:
                 await asyncio.sleep(0.2)
 
