@@ -229,8 +229,8 @@ def _print(rows: list[Row], title: str) -> None:
 
 def _run_stack(up_args: tuple[str, ...], kinds: tuple[str, ...], short: bool, root: Path) -> list[Row]:
     stack = Stack(root / "home", up_args=up_args)
-    stack.start(timeout=120)
     try:
+        stack.start(timeout=120)
         writers, run_loops, settle = (2, 2, 3.0) if short else (4, 3, 6.0)
         return asyncio.run(_phases(stack, kinds, writers=writers, run_loops=run_loops, settle=settle))
     finally:

@@ -32,9 +32,11 @@ RUN_PROMPT = "[mock:long:250:20] keep talking"  # ~5 s of streaming per run
 @pytest.fixture(scope="module")
 def cluster_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     stack = Stack(Path(tmp_path_factory.mktemp("cluster")) / "home", up_args=("--nats-cluster", str(CLUSTER)))
-    stack.start(timeout=90)
-    yield stack
-    stack.stop()
+    try:
+        stack.start(timeout=90)
+        yield stack
+    finally:
+        stack.stop()  # also after a failed start: nothing may outlive the test
 
 
 async def stream_leader(stack: Stack, stream: str) -> str:
