@@ -60,8 +60,6 @@ class Settings(ServiceSettings):
     feature_flags_enabled: bool = Field(
         default=False, validation_alias=AliasChoices("FEATURE_FLAGS_ENABLED", "CHEATCODE_FEATURE_FLAGS_ENABLED")
     )
-    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # /metrics on its own port; 0 = a free one
-    metrics_host: str = "127.0.0.1"
 
     @field_validator("jwt_authorized_parties", "cors_origins", mode="before")
     @classmethod

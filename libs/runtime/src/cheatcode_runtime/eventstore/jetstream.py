@@ -47,6 +47,7 @@ from cheatcode_runtime.eventstore.port import (
     StoredEvent,
     idempotency_keys,
 )
+from cheatcode_runtime.observability.context import outgoing_headers
 
 logger = logging.getLogger("cheatcode.eventstore")
 
@@ -99,7 +100,8 @@ class JetStreamEventStore(EventStore):
         expected = expected_position
         position, duplicate = 0, True
         for key, event in zip(idempotency_keys(idempotency_key, len(events)), events, strict=True):
-            headers = {**contract_headers(event), MSG_ID_HEADER: key}
+            # Who caused it and which request it belongs to travel with the event (audit, traces).
+            headers = {**outgoing_headers(contract_headers(event)), MSG_ID_HEADER: key}
             if expected is not None:
                 headers[EXPECTED_LAST_SUBJECT_SEQ_HEADER] = str(expected)
             body = encode(event)

@@ -40,6 +40,7 @@ from cheatcode_contracts import Command, CommandReply, ErrorCode
 from cheatcode_contracts.catalog import COMMAND_OWNERS, subject_for
 from cheatcode_contracts.envelope import contract_headers, encode
 from cheatcode_runtime.nats.heartbeats import HEARTBEAT_HEADER, MISSED_HEARTBEATS, is_heartbeat
+from cheatcode_runtime.observability.context import outgoing_headers
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -122,7 +123,7 @@ class CommandClient:
         interval = command.heartbeat_seconds()
         if interval is not None:
             return await self._request_watched(subject, command, deadline, interval)
-        payload, headers = encode(command), contract_headers(command)
+        payload, headers = encode(command), outgoing_headers(contract_headers(command))
         ends = time.monotonic() + deadline
         for delay in (*self._backoff, None):
             left = ends - time.monotonic()
@@ -145,7 +146,7 @@ class CommandClient:
     async def _request_watched(self, subject: str, command: Command, deadline: float, interval: float) -> bytes:
         """``_request`` on a private inbox that also receives the owner's heartbeats."""
         payload = encode(command)
-        headers = {**contract_headers(command), HEARTBEAT_HEADER: f"{interval:g}"}
+        headers = {**outgoing_headers(contract_headers(command)), HEARTBEAT_HEADER: f"{interval:g}"}
         silence = interval * MISSED_HEARTBEATS
         # Before the first heartbeat the owner may still be queueing the command: allow it longer.
         first_contact = max(silence, self._first_contact)

@@ -18,6 +18,8 @@ from cheatcode_contracts import Command, CommandReply, ErrorCode, subject_for
 from cheatcode_runtime.errors import DomainError
 from cheatcode_runtime.eventstore import ConcurrencyError, EventStoreUnavailableError, TooManyConflictsError
 from cheatcode_runtime.nats.heartbeats import heartbeats, requested_interval
+from cheatcode_runtime.observability.context import from_headers
+from cheatcode_runtime.observability.tracing import continued
 
 logger = logging.getLogger("cheatcode.commands")
 
@@ -75,8 +77,12 @@ def register_command(
     async def subscriber(cmd: Command, message: NatsMessage) -> CommandReply:
         # A caller that asked for heartbeats hears one every interval while the handler runs.
         interval = requested_interval(message.headers)
-        async with heartbeats(publish_heartbeat, message.reply_to, interval):
-            return await execute(lambda: handle(cmd), retries=retries, name=command.type_name)  # type: ignore[arg-type]
+        # The sender's actor, correlation id and trace go on to every event and command this causes.
+        with from_headers(message.headers), continued(command.type_name, message.headers):
+            async with heartbeats(publish_heartbeat, message.reply_to, interval):
+                reply = await execute(lambda: handle(cmd), retries=retries, name=command.type_name)  # type: ignore[arg-type]
+            logger.info("%s %s", command.type_name, "ok" if reply.ok else reply.error.code if reply.error else "failed")
+            return reply
 
     # faststream parses and documents the payload from the signature: give it the real model.
     subscriber.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

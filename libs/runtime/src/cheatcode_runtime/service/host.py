@@ -16,6 +16,7 @@ from faststream import FastStream
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
+from cheatcode_runtime.observability.metrics import serve_metrics
 from cheatcode_runtime.service.broker import build_app, build_broker
 from cheatcode_runtime.service.ping import register_ping
 from cheatcode_runtime.service.settings import ServiceSettings
@@ -73,6 +74,8 @@ def build_service(
         # Start-up waits for NATS as long as it takes; say what it is waiting for.
         nats = settings.nats
         logger.info("%s %s: connecting to %s as %s", name, settings.instance_id, nats.url, nats.user or "anonymous")
+        if settings.metrics_port is not None:
+            serve_metrics(settings.metrics_port, settings.metrics_host)
 
     app.on_startup(announce)
     return ServiceHost(name=name, settings=settings, broker=broker, app=app)

@@ -6,8 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 
 from faststream import FastStream
+
+from cheatcode_runtime.observability.logs import configure_json_logging
+from cheatcode_runtime.observability.tracing import configure_tracing
 
 logger = logging.getLogger("cheatcode.runner")
 
@@ -41,8 +45,18 @@ async def serve(app: FastStream, *, stop: asyncio.Event | None = None) -> None:
         await app.stop()
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def configure_logging(level: int = logging.INFO, service: str | None = None) -> None:
+    """JSON log lines (with trace, run and user ids) and a tracer, named after the service."""
+    name = service or _service_name()
+    configure_json_logging(name, level)
+    configure_tracing(name)
+
+
+def _service_name() -> str:
+    """``agent`` for ``python -m cheatcode_agent``."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    package = (spec.name if spec else "").split(".")[0]
+    return package.removeprefix("cheatcode_") or "service"
 
 
 def run(app: FastStream) -> int:

@@ -23,3 +23,6 @@ class ServiceSettings(BaseSettings):
     instance_id: str = Field(default_factory=default_instance_id)
     # Read from its own CHEATCODE_NATS_* variables when the service settings are built.
     nats: NatsSettings = Field(default_factory=NatsSettings)
+    # Prometheus /metrics on a port of its own (0 = a free one, logged); unset = not served.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"

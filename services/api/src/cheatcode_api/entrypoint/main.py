@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Coroutine
 from typing import Any
@@ -15,12 +14,20 @@ from cheatcode_api.adapters.postgres.migrate import drop_schema
 from cheatcode_api.config import Settings
 from cheatcode_api.entrypoint.app import create_app
 from cheatcode_api.entrypoint.bootstrap import build_container
+from cheatcode_api.entrypoint.observability import register_stream_metrics
 from cheatcode_api.streaming import tune_gc
+from cheatcode_runtime.observability.logs import configure_json_logging
+from cheatcode_runtime.observability.metrics import serve_metrics
+from cheatcode_runtime.observability.tracing import configure_tracing
 
 
 async def serve(settings: Settings) -> None:
     container = await build_container(settings)
     app = create_app(container)
+    hub = container.run_streams
+    register_stream_metrics(lambda: getattr(hub, "client_count", 0), lambda: getattr(hub, "frames_delivered", 0))
+    if settings.metrics_port is not None:
+        serve_metrics(settings.metrics_port, settings.metrics_host)
     tune_gc()  # after start-up: see cheatcode_api.streaming.gc_tuning
     config = uvicorn.Config(
         app,
@@ -46,7 +53,8 @@ async def rebuild_read_models(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_json_logging("api")
+    configure_tracing("api")
     settings = Settings()
     if args == ["drop-read-models"]:
         asyncio.run(rebuild_read_models(settings))

@@ -62,6 +62,7 @@ class RunStreamHub(RunStreams):
         self.position = 0  # stream sequence of the last frame the follower delivered
         self._follower: Any = None
         self._heartbeat: asyncio.Task[None] | None = None
+        self.frames_delivered = 0  # frames handed to SSE clients (one per client per frame), for metrics
 
     @property
     def feed_count(self) -> int:
@@ -115,6 +116,7 @@ class RunStreamHub(RunStreams):
         self.position = seq
         feed = self._feeds.get(subject[_RUN_ID_AT:].decode())
         if feed is not None:
+            self.frames_delivered += len(feed.clients)
             feed.deliver((seq, encode_frame(seq, data), is_terminal_raw(headers, data)))
 
     async def _on_msg(self, msg: Msg) -> None:
@@ -122,6 +124,7 @@ class RunStreamHub(RunStreams):
         self.position = seq
         feed = self._feeds.get(msg.subject[_RUN_ID_AT:])
         if feed is not None:
+            self.frames_delivered += len(feed.clients)
             feed.deliver((seq, encode_frame(seq, msg.data), is_terminal(msg.headers, msg.data)))
 
     async def is_past_terminal(self, run_id: str, after_seq: int) -> bool:
