@@ -8,8 +8,11 @@ from zero gives the same rows. ``billing_usage`` has one row per charged call.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from cheatcode_api.adapters.postgres.projection import Projection, Statement
+import asyncpg
+
+from cheatcode_api.adapters.postgres.projection import Projection
 from cheatcode_contracts.billing import (
     AccountOpened,
     ByokKeyRemoved,
@@ -22,6 +25,8 @@ from cheatcode_contracts.billing import (
 from cheatcode_contracts.plans import PLANS, QUOTA_PERIOD_DAYS
 from cheatcode_runtime.eventstore import StoredEvent
 
+# SQL and its arguments (the shape of the runner's batched fast path).
+Statement = tuple[str, tuple[Any, ...]]
 FREE = PLANS["free"]
 PERIOD = timedelta(days=QUOTA_PERIOD_DAYS)
 
@@ -103,3 +108,8 @@ class BillingProjection(Projection):
         if isinstance(event, ByokKeyStored):
             return [default, (SET_BYOK, (event.user_id, position, event.key_id, event.display_name, at, at))]
         return [default, (CLEAR_BYOK, (event.user_id, position, event.key_id, at))]
+
+    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+        """The same statements one by one (for a runner without the batched path)."""
+        for sql, args in self.statements(stored):
+            await conn.execute(sql, *args)
