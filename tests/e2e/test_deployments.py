@@ -132,6 +132,10 @@ def test_a_project_deploys_and_live_status_walks_to_deployed(stack: Stack, doubl
     status = alice.ok("GET", f"/api/project/{project_id}/deployment/status")
     assert status["last_deployment_id"] == updated["deploymentId"]
 
+    # Flags are off in this stack: their routes do not exist.
+    assert alice.client.get("/api/feature-flags").status_code == 404
+    assert alice.client.get("/api/feature-flags/anything").status_code == 404
+
     # Another user sees nothing.
     bob = Api(stack, "deploy_bob")
     for method, path in (("POST", "deploy/git"), ("POST", "deploy/git/update"), ("GET", "deployment/status"),
