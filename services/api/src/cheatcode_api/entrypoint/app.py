@@ -12,8 +12,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from cheatcode_api.entrypoint.container import Container
+from cheatcode_api.entrypoint.edge import at_the_edge
 from cheatcode_api.entrypoint.errors import install_error_handlers
-from cheatcode_api.entrypoint.inngest import install_inngest
 from cheatcode_api.entrypoint.middleware import install_middleware
 from cheatcode_api.entrypoint.routes import all_routers, feature_flags
 
@@ -47,10 +47,9 @@ def create_app(
     )
     app.state.container = container
     for router in (*all_routers(), *extra_routers):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(at_the_edge(router), prefix=API_PREFIX)
     if container.feature_flags is not None:  # FEATURE_FLAGS_ENABLED=true (§15: 404 otherwise)
-        app.include_router(feature_flags.router, prefix=API_PREFIX)
-    install_inngest(app, container)  # /api/inngest (§15)
+        app.include_router(at_the_edge(feature_flags.router), prefix=API_PREFIX)
     install_error_handlers(app)
     install_middleware(app, cors_origins=container.settings.cors_origins, hsts=container.settings.hsts)
     return app
