@@ -13,9 +13,10 @@ The kill window is from the kill until recovery plus a short grace; 5xx inside i
 expected (503 while a dependency is down), outside it they are failures.
 
 Figures: writes acknowledged; events lost (acknowledged project without its
-``project.created`` in EVENTS) and duplicated (more than one); runs not terminal within
-60 s; SSE gaps and duplicates (per-run frame ``sequence`` missing or repeated); seconds to
-recover; 5xx answered inside / outside kill windows.
+``project.created`` in EVENTS) and duplicated (more than one); the longest write; runs
+started, ended other than completed, and not terminal within 60 s; SSE gaps and
+duplicates (per-run frame ``sequence`` missing or repeated); seconds to recover; 5xx
+answered inside / outside kill windows.
 
     .venv/bin/python benchmarks/bench_chaos.py                 # every kind, then one cluster node
     .venv/bin/python benchmarks/bench_chaos.py --short         # the CI version (~1-2 min)
@@ -73,7 +74,9 @@ class Row:
     writes: int = 0
     lost: int = 0
     duplicated: int = 0
+    max_write_seconds: float = 0.0  # the longest a write took (a stall while the killed part was down)
     runs: int = 0
+    runs_failed: int = 0  # terminal, but not completed (e.g. its agent process was killed)
     runs_not_terminal: int = 0
     sse_gaps: int = 0
     sse_duplicates: int = 0
@@ -188,6 +191,9 @@ async def _rows(stack: Stack, load: Load, phases: list[Phase]) -> list[Row]:
         for began, project_id in zip(writer.acknowledged_at, writer.acknowledged, strict=True):
             phase = _phase_at(phases, began)
             acked_by_phase.setdefault(phase.kind if phase else baseline.kind, []).append(project_id)
+        for began, seconds in writer.latencies:
+            row = rows[p.kind] if (p := _phase_at(phases, began)) else baseline
+            row.max_write_seconds = max(row.max_write_seconds, seconds)
     reader = stack.nats_password("reader")
     for kind, projects in acked_by_phase.items():
         check = await check_projects_in_log(stack.state()["nats_urls"], reader, projects)
@@ -198,6 +204,7 @@ async def _rows(stack: Stack, load: Load, phases: list[Phase]) -> list[Row]:
         row = rows[phase.kind] if phase else baseline
         gaps, duplicates = run.gaps_and_duplicates()
         row.runs += 1
+        row.runs_failed += run.status is not None and run.status != "completed"
         row.runs_not_terminal += run.status is None
         row.sse_gaps += gaps
         row.sse_duplicates += duplicates
@@ -211,10 +218,11 @@ async def _rows(stack: Stack, load: Load, phases: list[Phase]) -> list[Row]:
 
 
 def _print(rows: list[Row], title: str) -> None:
-    headers = ("killed", "writes", "lost", "dup", "runs", "not term.", "SSE gaps", "SSE dup", "recover s")
-    headers += ("5xx in", "5xx out")
+    headers = ("killed", "writes", "lost", "dup", "max write s", "runs", "failed", "not term.", "SSE gaps", "SSE dup")
+    headers += ("recover s", "5xx in", "5xx out")
     lines = [
-        (r.kind, r.writes, r.lost, r.duplicated, r.runs, r.runs_not_terminal, r.sse_gaps, r.sse_duplicates,
+        (r.kind, r.writes, r.lost, r.duplicated, f"{r.max_write_seconds:.2f}", r.runs, r.runs_failed,
+         r.runs_not_terminal, r.sse_gaps, r.sse_duplicates,
          "-" if r.recover_seconds is None and r.kind == "(no kill)" else
          ("never" if r.recover_seconds is None else f"{r.recover_seconds:.1f}"),
          r.errors_5xx_in_window, r.errors_5xx_outside)
