@@ -11,11 +11,11 @@ from cheatcode_api.handlers.threads import NOT_FOUND as THREAD_NOT_FOUND, get_th
 from cheatcode_api.ports.agent_runs import RunReads
 from cheatcode_api.ports.commands import CommandRejectedError
 from cheatcode_contracts import ErrorCode
+from cheatcode_contracts.projects import as_app_type
 from cheatcode_contracts.runs import StartRun, StopRun
 
 PROJECTION = "agent_runs"
 NOT_FOUND = "Agent run not found"
-APP_TYPES = ("web", "mobile")
 
 
 class RunStateError(InvalidRequestError):
@@ -30,9 +30,7 @@ def run_metadata(options: dict[str, Any]) -> dict[str, Any]:
 
 def normalise_app_type(app_type: str | None) -> str | None:
     """An unknown app type silently becomes ``web`` (reference §7.1)."""
-    if app_type is None:
-        return None
-    return app_type if app_type in APP_TYPES else "web"
+    return None if app_type is None else as_app_type(app_type)
 
 
 async def start_run(
