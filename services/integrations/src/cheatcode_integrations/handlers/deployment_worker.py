@@ -257,49 +257,40 @@ class DeploymentWorker:
                     raise
                 current = None
             if current is not None:
-                final = current
-                if current.ready_state == "READY":
-                    await self._record(
-                        project_id,
-                        attempt,
-                        "succeeded",
-                        lambda a, final=final: DeploymentSucceeded(
-                            project_id=project_id,
-                            deployment_id=a.deployment_id,
-                            vercel_deployment_id=vercel_id,
-                            url=final.url or a.url or "",
-                            ready_at=final.ready_at,
-                        ),
-                    )
-                    return
-                if current.ready_state in FINAL_FAILURES:
-                    reason = f"Vercel build {current.ready_state}"
-                    await self._record(
-                        project_id,
-                        attempt,
-                        "failed",
-                        lambda a, final=final, reason=reason: DeploymentFailed(
-                            project_id=project_id,
-                            deployment_id=a.deployment_id,
-                            error=reason,
-                            ready_state=final.ready_state,
-                        ),
-                    )
+                if current.ready_state in ("READY", *FINAL_FAILURES):
+                    await self._finish(project_id, attempt, current)
                     return
                 if current.ready_state != last_state:
-                    state_now = current.ready_state
-                    attempt = await self._record(
-                        project_id,
-                        attempt,
-                        f"progress:{state_now}",
-                        lambda a, state_now=state_now: DeploymentProgressed(
-                            project_id=project_id, deployment_id=a.deployment_id, ready_state=state_now
-                        ),
-                    )
-                    last_state = state_now
+                    attempt = await self._progressed(project_id, attempt, current.ready_state)
+                    last_state = current.ready_state
             if time.monotonic() > ends:
                 raise PermanentFailureError(f"Vercel build not final after {timing.follow_timeout_seconds:g} s")
             await asyncio.sleep(timing.poll_seconds)
+
+    async def _finish(self, project_id: str, attempt: Attempt, final: VercelDeployment) -> None:
+        def finished(a: Attempt) -> Event:
+            if final.ready_state == "READY":
+                return DeploymentSucceeded(
+                    project_id=project_id,
+                    deployment_id=a.deployment_id,
+                    vercel_deployment_id=final.id,
+                    url=final.url or a.url or "",
+                    ready_at=final.ready_at,
+                )
+            return DeploymentFailed(
+                project_id=project_id,
+                deployment_id=a.deployment_id,
+                error=f"Vercel build {final.ready_state}",
+                ready_state=final.ready_state,
+            )
+
+        await self._record(project_id, attempt, "finished", finished)
+
+    async def _progressed(self, project_id: str, attempt: Attempt, ready_state: str) -> Attempt:
+        def progressed(a: Attempt) -> Event:
+            return DeploymentProgressed(project_id=project_id, deployment_id=a.deployment_id, ready_state=ready_state)
+
+        return await self._record(project_id, attempt, f"progress:{ready_state}", progressed)
 
     async def _failed(self, project_id: str, attempt: Attempt, error: str, *, retryable: bool) -> float | None:
         timing = self._deps.timing

@@ -84,4 +84,4 @@ class KvFeatureFlags(FeatureFlags):
                     log.warning("feature flag %s has an unreadable value; ignored", entry.key)
         finally:
             with contextlib.suppress(Exception):
-                await watcher.stop()
+                await watcher.stop()  # type: ignore[no-untyped-call]
