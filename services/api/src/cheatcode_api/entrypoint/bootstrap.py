@@ -33,6 +33,7 @@ from cheatcode_api.adapters.nats import NatsCommandBus
 from cheatcode_api.adapters.nats.feature_flags import KvFeatureFlags
 from cheatcode_api.adapters.nats.streams import check_streams
 from cheatcode_api.adapters.postgres.composio_rows import PostgresComposioReads
+from cheatcode_api.adapters.postgres.billing_reads import PostgresBillingReads
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.deployment_rows import PostgresDeploymentReads
 from cheatcode_api.adapters.postgres.migrate import apply_migrations
@@ -211,6 +212,7 @@ async def build_infrastructure(settings: Settings) -> Infrastructure:
         waiter=waiter,
         read_models=PostgresReadModels(pool),
         run_reads=PostgresRunReads(pool),
+        billing_reads=PostgresBillingReads(pool),
         sandbox_reads=PostgresSandboxReads(pool),
         deployment_reads=PostgresDeploymentReads(pool),
         composio_reads=PostgresComposioReads(pool),

@@ -19,6 +19,7 @@ from cheatcode_api.handlers.deployments import DeploymentDeps
 from cheatcode_api.handlers.sandboxes import SandboxDeps
 from cheatcode_api.ports.agent_runs import RunReads
 from cheatcode_api.ports.auth import TokenVerifier
+from cheatcode_api.ports.billing import BillingReads
 from cheatcode_api.ports.commands import CommandBus
 from cheatcode_api.ports.composio import ComposioReads
 from cheatcode_api.ports.deployments import DeploymentReads
@@ -73,6 +74,7 @@ class Container:
     model_catalog: ModelCatalog
     run_streams: RunStreams  # agent-run output → SSE
     health_probes: Sequence[HealthProbe] = ()
+    billing_reads: BillingReads | None = None  # None: billing read routes answer 503
     deployment_reads: DeploymentReads | None = None  # None: deployment routes answer 503
     composio_reads: ComposioReads | None = None  # None: Composio routes answer 503
     feature_flags: FeatureFlags | None = None  # None: the feature-flag routes are not mounted

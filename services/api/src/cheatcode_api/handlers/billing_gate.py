@@ -38,15 +38,17 @@ class ModelNotAllowedError(HTTPException):
 
 
 async def ensure_run_allowed(
-    deps: HandlerDeps, catalog: ModelCatalog, user_id: str, *, model: str | None, project_id: str | None = None
+    deps: HandlerDeps, catalog: ModelCatalog, user_id: str, *, model: str | None, thread_id: str | None = None
 ) -> None:
     """Raise 403/402 when ``user_id`` may not start a run on ``model`` now.
 
-    ``model`` None: the project's model when ``project_id`` is given, else the default model
-    (which the gate does not judge: the operator chose it for everyone).
+    ``model`` None: the model of the thread's project when ``thread_id`` is given, else the
+    default model (which the gate does not judge: the operator chose it for everyone). A
+    thread the user cannot see is left to the run's own 404.
     """
-    if model is None and project_id is not None:
-        project = await deps.read_models.get_project(user_id, project_id)
+    if model is None and thread_id is not None:
+        thread = await deps.read_models.get_thread(user_id, thread_id)
+        project = await deps.read_models.get_project(user_id, thread.project_id) if thread is not None else None
         model = project.model_name if project is not None else None
     allowance = await deps.commands.ask(
         CheckRunAllowed(user_id=user_id, model=model, min_tokens=START_MIN_TOKENS), RunAllowance

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from cheatcode_api.entrypoint.routes import (
     agent_runs,
+    billing,
     billing_payment_methods,
     composio,
     composio_secure,
@@ -31,6 +32,7 @@ def all_routers() -> list[APIRouter]:
         sandboxes.router,
         preview_proxy.router,
         agent_runs.router,
+        billing.router,
         models.router,
         billing_payment_methods.router,
         deployments.router,

@@ -11,7 +11,7 @@ from cheatcode_api.domain.runs import run_details, run_list_item, run_status
 from cheatcode_api.entrypoint.deps import ContainerDep, CurrentUser, Deps, StreamUser
 from cheatcode_api.entrypoint.routes.ids import uuid_or_404
 from cheatcode_api.entrypoint.routes.sandboxes import Deps as SandboxDepsDep
-from cheatcode_api.handlers import agent_runs, initiate
+from cheatcode_api.handlers import agent_runs, billing_gate, initiate
 from cheatcode_api.handlers.threads import NOT_FOUND as THREAD_NOT_FOUND
 from cheatcode_api.streaming import SseResponse, parse_last_event_id
 from cheatcode_contracts.runs import TERMINAL_STATUSES
@@ -34,9 +34,12 @@ class AgentStartIn(BaseModel):
 
 @router.post("/thread/{thread_id}/agent/start")
 async def start_agent(
-    thread_id: str, user: CurrentUser, deps: Deps, body: AgentStartIn | None = None
+    thread_id: str, user: CurrentUser, deps: Deps, container: ContainerDep, body: AgentStartIn | None = None
 ) -> dict[str, str]:
     body = body or AgentStartIn()
+    await billing_gate.ensure_run_allowed(
+        deps, container.model_catalog, user.user_id, model=body.model_name, thread_id=thread_id
+    )
     run_id = await agent_runs.start_run(
         deps,
         user.user_id,
@@ -101,6 +104,7 @@ async def stream_agent_run(
 async def initiate_agent(
     user: CurrentUser,
     deps: Deps,
+    container: ContainerDep,
     sandboxes: SandboxDepsDep,
     prompt: Annotated[str, Form()],
     files: Annotated[list[UploadFile] | None, File(alias="files[]")] = None,
@@ -123,6 +127,7 @@ async def initiate_agent(
         "stream": stream,
         "enable_context_manager": enable_context_manager,
     }
+    await billing_gate.ensure_run_allowed(deps, container.model_catalog, user.user_id, model=model_name or None)
     return await initiate.initiate(
         deps,
         sandboxes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cheatcode_api.adapters.postgres.projection import Projection
 from cheatcode_api.adapters.postgres.projections.agent_runs import AgentRunsProjection
+from cheatcode_api.adapters.postgres.projections.billing import BillingProjection
 from cheatcode_api.adapters.postgres.projections.composio import ComposioProfilesProjection
 from cheatcode_api.adapters.postgres.projections.conversations import MessagesProjection, ThreadsProjection
 from cheatcode_api.adapters.postgres.projections.deployments import DeploymentsProjection
@@ -19,6 +20,7 @@ def all_projections() -> list[Projection]:
         MessagesProjection(),
         SandboxesProjection(),
         AgentRunsProjection(),
+        BillingProjection(),
         DeploymentsProjection(),
         ComposioProfilesProjection(),
         EventLogProjection(),  # last: audits every event, after the read models it feeds
@@ -27,6 +29,7 @@ def all_projections() -> list[Projection]:
 
 __all__ = [
     "AgentRunsProjection",
+    "BillingProjection",
     "ComposioProfilesProjection",
     "DeploymentsProjection",
     "EventLogProjection",
