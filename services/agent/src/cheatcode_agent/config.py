@@ -40,6 +40,7 @@ class RunSettings(BaseSettings):
     consumer: str = "agent-runs"  # the durable consumer every replica's worker shares
     ack_wait: float = 20.0  # heartbeat timeout: a dead worker's run fails after about this long
     max_concurrent: int = 8
+    mcp_connect_timeout: float = 45.0  # per MCP server at run start (reference §14.1)
 
     @property
     def default_model(self) -> str:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from cheatcode_agent import SERVICE
 from cheatcode_agent.adapters.jetstream_run_output import JetStreamRunOutput
 from cheatcode_agent.adapters.kv_project_runs import KvProjectRuns
+from cheatcode_agent.adapters.mcp_client import StreamableHttpMcp
+from cheatcode_agent.adapters.nats_llm_keys import NatsRunLlmKeys
+from cheatcode_agent.adapters.nats_mcp_servers import NatsMcpServers
 from cheatcode_agent.adapters.nats_sandbox import NatsSandbox
 from cheatcode_agent.adapters.openai_llm import OpenAiLlm, UnconfiguredLlm, choose_endpoint
 from cheatcode_agent.config import RunSettings, Settings
@@ -20,6 +23,7 @@ from cheatcode_agent.handlers.runs import RunCommandDeps, start_run, stop_run
 from cheatcode_agent.handlers.runs_loop import LoopDeps
 from cheatcode_agent.ports.llm import LlmPort
 from cheatcode_agent.tools import default_toolbox
+from cheatcode_agent.tools.mcp import McpTools
 from cheatcode_contracts import build_registry
 from cheatcode_contracts.runs import EVENTS as RUN_EVENTS, RUN_EVENTS_FILTER, StartRun, StopRun
 from cheatcode_runtime.consumer import ConsumerSpec, DurableConsumer
@@ -85,7 +89,9 @@ def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> 
         project_runs = await KvProjectRuns.open(js)
         commands.set(RunCommandDeps(Aggregates.over(store), output, project_runs, settings.default_model))
         llm.set(build_llm(settings))
-        loop_deps = LoopDeps(llm.get(), NatsSandbox(client), store, default_toolbox(), settings.limits())
+        mcp = McpTools(NatsMcpServers(client), StreamableHttpMcp(), connect_timeout=settings.mcp_connect_timeout)
+        loop_deps = LoopDeps(llm.get(), NatsSandbox(client), store, default_toolbox(), settings.limits(), mcp,
+                             llm_keys=NatsRunLlmKeys(client))  # fmt: skip
         worker = RunWorker(RunPolicy(loop_deps, output, host.settings.instance_id))
         spec = run_consumer_spec(service, settings)
         consumer.set(DurableConsumer(client, spec, worker, build_registry(), concurrency=settings.max_concurrent))

@@ -22,8 +22,10 @@ from cheatcode_agent.handlers.aggregates import Aggregates
 from cheatcode_agent.handlers.runs_output import FrameWriter
 from cheatcode_agent.ports import EventStore
 from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, TextDelta
+from cheatcode_agent.ports.llm_keys import BYOK_KEY_MISSING, RunKeyUnavailableError, RunLlmKeys
 from cheatcode_agent.ports.sandbox import SandboxPort
 from cheatcode_agent.tools import ToolBox, ToolContext, ToolResult
+from cheatcode_agent.tools.mcp import McpTools
 from cheatcode_contracts import new_id
 from cheatcode_contracts.runs import UsageRecorded, usage_subject
 from cheatcode_contracts.sandbox import EnsureSandbox, SandboxInfo
@@ -39,6 +41,8 @@ class LoopDeps:
     store: EventStore
     toolbox: ToolBox
     limits: RunLimits
+    mcp: McpTools | None = None  # the user's MCP servers, opened for each run
+    llm_keys: RunLlmKeys | None = None  # a byok user's own OpenRouter key (None: always the system key)
 
     @property
     def aggregates(self) -> Aggregates:
@@ -62,8 +66,18 @@ class AgentLoop:
         self.writer = writer
         self.calls = 0  # LLM calls made: names usage events
         self.threads = deps.aggregates.threads
+        self.toolbox = deps.toolbox  # plus the run's MCP tools once they are open
+        self.api_key: str | None = None  # the user's own key on the byok plan, resolved once per run
 
     async def execute(self) -> Outcome:
+        if self.deps.mcp is None:
+            return await self._execute()
+        async with self.deps.mcp.for_run(self.run.user_id, self.toolbox.names) as extra:
+            self.toolbox = self.toolbox.with_tools(extra)
+            return await self._execute()
+
+    async def _execute(self) -> Outcome:
+        self.api_key = await self._run_key()
         sandbox_id = await self._ensure_sandbox()
         context = ToolContext(self.deps.sandbox, sandbox_id, self.run.app_type, self.deps.limits.tool_timeout)
         for _ in range(self.deps.limits.max_iterations):
@@ -88,6 +102,17 @@ class AgentLoop:
         assert isinstance(info, SandboxInfo)
         return info.sandbox_id
 
+    async def _run_key(self) -> str | None:
+        if self.deps.llm_keys is None:
+            return None
+        try:
+            key = await self.deps.llm_keys.for_run(self.run.user_id, self.run.run_id)
+        except RunKeyUnavailableError as error:
+            raise RunAborted(str(error)) from None
+        if key.missing:
+            raise RunAborted(BYOK_KEY_MISSING)
+        return key.api_key
+
     async def _history(self) -> list[dict[str, Any]]:
         thread = (await self.threads.load(self.run.thread_id)).state
         if not thread.exists:
@@ -97,7 +122,9 @@ class AgentLoop:
 
     async def _ask_model(self, chat: list[dict[str, Any]]) -> tuple[Completion, str]:
         message_id = new_id()
-        request = ChatRequest(self.run.model_name, chat, self.deps.toolbox.specs, self.deps.limits.max_tokens)
+        request = ChatRequest(
+            self.run.model_name, chat, self.toolbox.specs, self.deps.limits.max_tokens, api_key=self.api_key
+        )
         completion: Completion | None = None
         async with contextlib.aclosing(self.deps.llm.stream(request)) as stream:  # type: ignore[type-var]
             async for item in stream:
@@ -114,14 +141,14 @@ class AgentLoop:
         ending: Outcome | None = None
         for call in calls:
             await self.writer.tool_call(call.name, call.arguments, call.id, assistant_id)
-            result = await self.deps.toolbox.execute(call, context)
+            result = await self.toolbox.execute(call, context)
             output, truncated = _result_text(result, self.deps.limits.max_tool_output)
             tool_message_id = new_id()
             metadata = {"assistant_message_id": assistant_id, "tool_call_id": call.id, "success": result.success}
             await self._append("tool", conversation.tool_content(call, output), tool_message_id, metadata)
             shown: Any = output if truncated else result.output
             await self.writer.tool_result(call.name, shown, result.success, call.id, tool_message_id)
-            if self.deps.toolbox.terminates(call.name) and ending is None:
+            if self.toolbox.terminates(call.name) and ending is None:
                 said = call.arguments.get("message") or call.arguments.get("text")
                 ending = Outcome("completed", str(said or "Task completed successfully"))
         return ending

@@ -59,6 +59,14 @@ class ToolBox:
         self._tools = {tool.name: tool for tool in tools}
 
     @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._tools)
+
+    def with_tools(self, extra: Iterable[Tool]) -> ToolBox:
+        """This box plus ``extra`` (a run's MCP tools); a name already here keeps its tool."""
+        return ToolBox((*self._tools.values(), *(tool for tool in extra if tool.name not in self._tools)))
+
+    @property
     def specs(self) -> tuple[ToolSpec, ...]:
         return tuple(tool.spec for tool in self._tools.values())
 
