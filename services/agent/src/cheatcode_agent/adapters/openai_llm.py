@@ -99,7 +99,9 @@ class OpenAiLlm(LlmPort):
             raise LlmError(f"model provider error: {error.message}") from None
 
     async def _stream(self, request: ChatRequest, kwargs: dict[str, Any]) -> AsyncGenerator[StreamItem, None]:
-        stream = await self._client.chat.completions.create(**kwargs)
+        # A BYOK user's call authenticates with their own key (a per-call copy of the client).
+        client = self._client.with_options(api_key=request.api_key) if request.api_key else self._client
+        stream = await client.chat.completions.create(**kwargs)
         text: list[str] = []
         calls: dict[int, _PartialCall] = {}
         finish_reason, usage, model = "stop", None, request.model

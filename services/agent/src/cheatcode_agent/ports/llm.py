@@ -45,6 +45,7 @@ class ChatRequest:
     tools: tuple[ToolSpec, ...] = ()
     max_tokens: int | None = None
     temperature: float = 0.0
+    api_key: str | None = field(default=None, repr=False)  # a BYOK user's own key for this call
 
 
 @dataclass(frozen=True)

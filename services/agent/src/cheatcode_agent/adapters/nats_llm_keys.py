@@ -1,0 +1,25 @@
+"""The run's LLM key from billing over NATS (``ResolveRunLlmKey``; only the agent may send it)."""
+
+from __future__ import annotations
+
+from nats.aio.client import Client
+
+from cheatcode_agent.ports.llm_keys import RunKey, RunKeyUnavailableError, RunLlmKeys
+from cheatcode_contracts.billing import ResolveRunLlmKey, RunLlmKey
+from cheatcode_runtime.nats import CommandClient, CommandRejectedError, CommandUnavailableError
+
+
+class NatsRunLlmKeys(RunLlmKeys):
+    def __init__(self, client: Client | CommandClient, *, wait: float = 5.0) -> None:
+        self._commands = client if isinstance(client, CommandClient) else CommandClient(client)
+        self._wait = wait
+
+    async def for_run(self, user_id: str, run_id: str) -> RunKey:
+        try:
+            reply = await self._commands.ask(
+                ResolveRunLlmKey(user_id=user_id, run_id=run_id), RunLlmKey, wait=self._wait
+            )
+        except (CommandUnavailableError, CommandRejectedError) as error:
+            raise RunKeyUnavailableError(f"billing could not resolve the run's LLM key: {error}") from None
+        key = reply.api_key.get_secret_value() if reply.api_key is not None else None
+        return RunKey(byok=reply.byok, api_key=key)
