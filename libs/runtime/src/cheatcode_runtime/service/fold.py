@@ -7,6 +7,7 @@ fold (the same the handlers decide on), turned into JSON.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +23,15 @@ from cheatcode_runtime.service.commands import register_command
 
 
 def state_json(state: Any) -> dict[str, Any]:
-    raw = dataclasses.asdict(state) if dataclasses.is_dataclass(state) and not isinstance(state, type) else vars(state)
+    """The state's public fields and properties as JSON (private ``_fields`` are how it is
+    stored, not what it is: a thread's shared message log, say)."""
+    if dataclasses.is_dataclass(state) and not isinstance(state, type):
+        raw = {f.name: getattr(state, f.name) for f in dataclasses.fields(state) if not f.name.startswith("_")}
+    else:
+        raw = {name: value for name, value in vars(state).items() if not name.startswith("_")}
+    for name, _ in inspect.getmembers(type(state), lambda m: isinstance(m, property)):
+        if not name.startswith("_"):
+            raw[name] = getattr(state, name)
     jsonable = to_jsonable_python(raw, fallback=repr)
     return jsonable if isinstance(jsonable, dict) else {"value": jsonable}
 

@@ -13,6 +13,7 @@ from cheatcode_agent.entrypoint.app import (
     AgentDeps,
     Registration,
     document_events,
+    register_folds,
     register_projects,
     register_threads,
 )
@@ -23,6 +24,7 @@ from cheatcode_runtime.service import Late, ServiceHost, build_service
 REGISTRATIONS: tuple[Registration, ...] = (
     register_projects,
     register_threads,
+    register_folds,
     document_events,
     register_runs_from_env,
 )

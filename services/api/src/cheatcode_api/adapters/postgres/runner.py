@@ -33,7 +33,7 @@ from nats.js.errors import NotFoundError
 from cheatcode_api.adapters.postgres import checkpoints
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.failures import DATA_ERRORS, DECODE_ERRORS, POISON_ERRORS, record_failure
-from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.adapters.postgres.projection import Projection, StatementBatch
 from cheatcode_contracts import ContractRegistry
 from cheatcode_contracts.envelope import TYPE_HEADER, decode_event
 from cheatcode_contracts.streams import EVENTS
@@ -209,20 +209,33 @@ class ProjectionRunner:
         async with conn.transaction():
             seen = await checkpoints.lock_for_update(conn, self._names)
             applied = dict(seen)  # also guards against a position delivered twice within the batch
+            statements = None if careful else StatementBatch()
             for msg in batch:
-                await self._apply_one(conn, msg, applied, careful=careful)
+                await self._apply_one(conn, msg, applied, careful=careful, statements=statements)
+            if statements is not None:
+                await statements.flush(conn)
             behind = [name for name in self._names if seen[name] < last]
             if behind:
                 await checkpoints.advance(conn, behind, last)
         return behind, last
 
-    async def _apply_one(self, conn: asyncpg.Connection, msg: Msg, applied: dict[str, int], *, careful: bool) -> None:
+    async def _apply_one(
+        self,
+        conn: asyncpg.Connection,
+        msg: Msg,
+        applied: dict[str, int],
+        *,
+        careful: bool,
+        statements: StatementBatch | None = None,
+    ) -> None:
         position = msg.metadata.sequence.stream
-        type_name = (msg.headers or {}).get(TYPE_HEADER)
+        headers = msg.headers or {}
+        type_name = headers.get(TYPE_HEADER)
         targets = [p for p in self._projections if type_name in p.handles and position > applied[p.name]]
         if targets:
             try:
-                stored = StoredEvent(msg.subject, position, decode_event(self._registry, msg.headers, msg.data))
+                event = decode_event(self._registry, headers, msg.data)
+                stored = StoredEvent(msg.subject, position, event, headers=headers)
             except DECODE_ERRORS as error:
                 if not careful:
                     raise
@@ -232,8 +245,14 @@ class ProjectionRunner:
             for projection in targets:
                 if careful:
                     await self._apply_guarded(conn, projection, stored)
-                else:
-                    await projection.apply(conn, stored)
+                    continue
+                batched = projection.statements(stored) if statements is not None else None
+                if batched is not None and statements is not None:
+                    statements.add(batched)
+                    continue
+                if statements is not None:
+                    await statements.flush(conn)  # what came before this event runs first
+                await projection.apply(conn, stored)
         for name in self._names:
             applied[name] = max(applied[name], position)
 

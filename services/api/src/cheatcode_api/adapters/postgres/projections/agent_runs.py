@@ -7,9 +7,7 @@ rebuild from the log gives the same rows.
 
 from __future__ import annotations
 
-import asyncpg
-
-from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_contracts.runs import (
     RunCompleted,
     RunFailed,
@@ -48,7 +46,7 @@ class AgentRunsProjection(Projection):
         }
     )
 
-    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+    def statements(self, stored: StoredEvent) -> list[Statement]:
         event = stored.event
         at = event.occurred_at
         if isinstance(event, RunRequested):
@@ -57,22 +55,15 @@ class AgentRunsProjection(Projection):
                 "app_type": event.app_type,
                 "triggering_message_id": event.triggering_message_id,
             }
-            await conn.execute(
-                INSERT_REQUESTED,
-                event.run_id,
-                event.thread_id,
-                event.project_id,
-                event.user_id,
-                event.model_name,
-                at,
-                metadata,
-            )
-        elif isinstance(event, RunStarted):
-            await conn.execute(SET_STARTED, event.run_id, event.worker_id, at)
-        elif isinstance(event, RunStopRequested):
-            await conn.execute(SET_STOPPING, event.run_id, at)
-        elif isinstance(event, RunCompleted | RunFailed | RunStopped):
+            args = (event.run_id, event.thread_id, event.project_id, event.user_id, event.model_name, at, metadata)
+            return [(INSERT_REQUESTED, args)]
+        if isinstance(event, RunStarted):
+            return [(SET_STARTED, (event.run_id, event.worker_id, at))]
+        if isinstance(event, RunStopRequested):
+            return [(SET_STOPPING, (event.run_id, at))]
+        if isinstance(event, RunCompleted | RunFailed | RunStopped):
             error = (
                 event.error if isinstance(event, RunFailed) else event.reason if isinstance(event, RunStopped) else None
             )
-            await conn.execute(SET_FINAL, event.run_id, status_after(event), error, at)
+            return [(SET_FINAL, (event.run_id, status_after(event), error, at))]
+        return []

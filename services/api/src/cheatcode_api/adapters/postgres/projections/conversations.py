@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncpg
-
-from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_api.domain.rows import message_row, thread_row, thread_touched_at, values
 from cheatcode_contracts.threads import MessageAdded, ThreadCreated
 from cheatcode_runtime.eventstore import StoredEvent
@@ -27,19 +25,21 @@ class ThreadsProjection(Projection):
     name = "threads"
     handles = frozenset({ThreadCreated.type_name, MessageAdded.type_name})
 
-    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+    def statements(self, stored: StoredEvent) -> list[Statement]:
         event = stored.event
         if isinstance(event, ThreadCreated):
-            await conn.execute(INSERT_THREAD, *values(thread_row(event)))
-        elif isinstance(event, MessageAdded):
-            await conn.execute(TOUCH_THREAD, event.thread_id, thread_touched_at(event))
+            return [(INSERT_THREAD, tuple(values(thread_row(event))))]
+        if isinstance(event, MessageAdded):
+            return [(TOUCH_THREAD, (event.thread_id, thread_touched_at(event)))]
+        return []
 
 
 class MessagesProjection(Projection):
     name = "messages"
     handles = frozenset({MessageAdded.type_name})
 
-    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+    def statements(self, stored: StoredEvent) -> list[Statement]:
         event = stored.event
         if isinstance(event, MessageAdded):
-            await conn.execute(INSERT_MESSAGE, *values(message_row(event, stored.position)))
+            return [(INSERT_MESSAGE, tuple(values(message_row(event, stored.position))))]
+        return []

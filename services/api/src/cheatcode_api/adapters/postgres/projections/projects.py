@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncpg
-
-from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_api.domain.rows import project_row, values
 from cheatcode_contracts.projects import ProjectCreated
 from cheatcode_runtime.eventstore import StoredEvent
@@ -21,7 +19,8 @@ class ProjectsProjection(Projection):
     name = "projects"
     handles = frozenset({ProjectCreated.type_name})
 
-    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+    def statements(self, stored: StoredEvent) -> list[Statement]:
         event = stored.event
         if isinstance(event, ProjectCreated):
-            await conn.execute(INSERT_PROJECT, *values(project_row(event)))
+            return [(INSERT_PROJECT, tuple(values(project_row(event))))]
+        return []

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncpg
-
-from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_contracts.sandbox import (
     SandboxCreated,
     SandboxDeleted,
@@ -41,24 +39,18 @@ class SandboxesProjection(Projection):
         }
     )
 
-    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+    def statements(self, stored: StoredEvent) -> list[Statement]:
         event = stored.event
+        at = event.occurred_at
         if isinstance(event, SandboxCreated):
-            await conn.execute(
-                UPSERT_CREATED,
-                event.sandbox_id,
-                event.project_id,
-                event.user_id,
-                event.app_type,
-                event.preview_token,
-                event.occurred_at,
-            )
-            await conn.execute(SET_PROJECT_SANDBOX, event.project_id, {"id": event.sandbox_id})
-        elif isinstance(event, SandboxStarted):
-            await conn.execute(SET_STATUS, event.sandbox_id, "running", event.host_instance_id, None, event.occurred_at)
-        elif isinstance(event, SandboxStopped):
-            await conn.execute(SET_STATUS, event.sandbox_id, "stopped", None, event.reason, event.occurred_at)
-        elif isinstance(event, SandboxFailed):
-            await conn.execute(SET_STATUS, event.sandbox_id, "failed", None, event.reason, event.occurred_at)
-        elif isinstance(event, SandboxDeleted):
-            await conn.execute(SET_STATUS, event.sandbox_id, "deleted", None, None, event.occurred_at)
+            created = (event.sandbox_id, event.project_id, event.user_id, event.app_type, event.preview_token, at)
+            return [(UPSERT_CREATED, created), (SET_PROJECT_SANDBOX, (event.project_id, {"id": event.sandbox_id}))]
+        if isinstance(event, SandboxStarted):
+            return [(SET_STATUS, (event.sandbox_id, "running", event.host_instance_id, None, at))]
+        if isinstance(event, SandboxStopped):
+            return [(SET_STATUS, (event.sandbox_id, "stopped", None, event.reason, at))]
+        if isinstance(event, SandboxFailed):
+            return [(SET_STATUS, (event.sandbox_id, "failed", None, event.reason, at))]
+        if isinstance(event, SandboxDeleted):
+            return [(SET_STATUS, (event.sandbox_id, "deleted", None, None, at))]
+        return []
