@@ -6,12 +6,15 @@ starts after the service's subscribers and stops before its broker closes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cheatcode_agent import SERVICE
 from cheatcode_agent.adapters.jetstream_run_output import JetStreamRunOutput
 from cheatcode_agent.adapters.kv_project_runs import KvProjectRuns
 from cheatcode_agent.adapters.mcp_client import StreamableHttpMcp
 from cheatcode_agent.adapters.nats_llm_keys import NatsRunLlmKeys
 from cheatcode_agent.adapters.nats_mcp_servers import NatsMcpServers
+from cheatcode_agent.adapters.nats_billing import NatsBilling
 from cheatcode_agent.adapters.nats_sandbox import NatsSandbox
 from cheatcode_agent.adapters.openai_llm import OpenAiLlm, UnconfiguredLlm, choose_endpoint
 from cheatcode_agent.config import RunSettings, Settings
@@ -27,6 +30,7 @@ from cheatcode_agent.tools.mcp import McpTools
 from cheatcode_contracts import build_registry
 from cheatcode_contracts.runs import EVENTS as RUN_EVENTS, RUN_EVENTS_FILTER, StartRun, StopRun
 from cheatcode_runtime.consumer import ConsumerSpec, DurableConsumer
+from cheatcode_runtime.nats import CommandClient
 from cheatcode_runtime.service import Late, ServiceHost, register_command
 
 
@@ -92,6 +96,8 @@ def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> 
         mcp = McpTools(NatsMcpServers(client), StreamableHttpMcp(), connect_timeout=settings.mcp_connect_timeout)
         loop_deps = LoopDeps(llm.get(), NatsSandbox(client), store, default_toolbox(), settings.limits(), mcp,
                              llm_keys=NatsRunLlmKeys(client))  # fmt: skip
+        # Checked before each LLM call; no billing responder means going on at once (fail open).
+        loop_deps = replace(loop_deps, billing=NatsBilling(CommandClient(client, backoff=())))
         worker = RunWorker(RunPolicy(loop_deps, output, host.settings.instance_id))
         spec = run_consumer_spec(service, settings)
         consumer.set(DurableConsumer(client, spec, worker, build_registry(), concurrency=settings.max_concurrent))

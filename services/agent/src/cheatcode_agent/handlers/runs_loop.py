@@ -21,6 +21,7 @@ from cheatcode_agent.domain.run import Run
 from cheatcode_agent.handlers.aggregates import Aggregates
 from cheatcode_agent.handlers.runs_output import FrameWriter
 from cheatcode_agent.ports import EventStore
+from cheatcode_agent.ports.billing import BILLING_LIMIT_REACHED, BillingPort
 from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, TextDelta
 from cheatcode_agent.ports.llm_keys import BYOK_KEY_MISSING, RunKeyUnavailableError, RunLlmKeys
 from cheatcode_agent.ports.sandbox import SandboxPort
@@ -43,6 +44,7 @@ class LoopDeps:
     limits: RunLimits
     mcp: McpTools | None = None  # the user's MCP servers, opened for each run
     llm_keys: RunLlmKeys | None = None  # a byok user's own OpenRouter key (None: always the system key)
+    billing: BillingPort | None = None  # None: no billing check (the run is still metered)
 
     @property
     def aggregates(self) -> Aggregates:
@@ -65,6 +67,7 @@ class AgentLoop:
         self.deps = deps
         self.writer = writer
         self.calls = 0  # LLM calls made: names usage events
+        self.usage: dict[int, int] = {}  # tokens of each LLM call so far, for the billing check
         self.threads = deps.aggregates.threads
         self.toolbox = deps.toolbox  # plus the run's MCP tools once they are open
         self.api_key: str | None = None  # the user's own key on the byok plan, resolved once per run
@@ -82,6 +85,8 @@ class AgentLoop:
         context = ToolContext(self.deps.sandbox, sandbox_id, self.run.app_type, self.deps.limits.tool_timeout)
         for _ in range(self.deps.limits.max_iterations):
             chat = [{"role": "system", "content": system_prompt(self.run.app_type)}, *await self._history()]
+            if not await self._billing_allows():
+                return Outcome("stopped", BILLING_LIMIT_REACHED)
             completion, message_id = await self._ask_model(chat)
             await self._append(
                 "assistant",
@@ -95,6 +100,12 @@ class AgentLoop:
             if ending is not None:
                 return ending
         return Outcome("completed", f"Agent reached the maximum of {self.deps.limits.max_iterations} iterations")
+
+    async def _billing_allows(self) -> bool:
+        """Reference §12.2: a run whose account fell under 1,000 tokens stops before its next call."""
+        if self.deps.billing is None:
+            return True
+        return await self.deps.billing.may_continue(self.run.user_id, self.run.run_id, dict(self.usage))
 
     async def _ensure_sandbox(self) -> str:
         command = EnsureSandbox(project_id=self.run.project_id, user_id=self.run.user_id, app_type=self.run.app_type)  # type: ignore[arg-type]
@@ -186,6 +197,7 @@ class AgentLoop:
             estimated=usage.estimated,
         )
         key = f"{self.run.run_id}:usage:{self.calls}"
+        self.usage[self.calls] = usage.prompt_tokens + usage.completion_tokens
         self.calls += 1
         await self.deps.store.append(
             usage_subject(self.run.run_id), [event], expected_position=None, idempotency_key=key
