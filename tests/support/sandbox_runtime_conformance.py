@@ -190,7 +190,13 @@ class SandboxRuntimeContract:
             await runtime.move_file(sandbox_id, "missing.txt", "x.txt")
         with pytest.raises(PathRejectedError):
             await runtime.move_file(sandbox_id, "elsewhere/new.txt", "../../etc/cc-moved")
+        with pytest.raises(PathRejectedError):  # a symlink leading out is refused, as by write_file
+            await runtime.move_file(sandbox_id, "elsewhere/new.txt", "pw")
         assert (await runtime.read_file(sandbox_id, "elsewhere/new.txt", 0, 100))[0] == b"complete"
+        await runtime.run(sandbox_id, "ln -s elsewhere/new.txt inside-link", cwd=APP, time_limit=10, limits=LIMITS)
+        await runtime.write_file(sandbox_id, ".next", b"via link", append=False)
+        assert await runtime.move_file(sandbox_id, ".next", "inside-link") == 8  # followed: it stays inside
+        assert (await runtime.read_file(sandbox_id, "elsewhere/new.txt", 0, 100))[0] == b"via link"
 
 
 class SandboxConfinement:

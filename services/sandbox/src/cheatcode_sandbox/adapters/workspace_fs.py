@@ -195,7 +195,11 @@ class WorkspaceFiles:
                 raise self._translate(error, parts) from None
 
     def move(self, source: tuple[str, ...], destination: tuple[str, ...]) -> int:
-        """rename(2) between two parent directory fds: neither final component is followed."""
+        """rename(2) between two parent directory fds; the source is never followed.
+
+        A symlink at ``destination`` is treated as ``write`` treats it: followed if its target
+        stays inside the workspace (that target is replaced), refused if it leads out.
+        """
         source_parent, source_name = self._final(source)
         target_parent, target_name = self._final(destination)
         with self._dir(source_parent) as source_fd, self._dir(target_parent, create=True) as target_fd:
@@ -209,13 +213,19 @@ class WorkspaceFiles:
                 existing = os.stat(target_name, dir_fd=target_fd, follow_symlinks=False)
             except FileNotFoundError:
                 existing = None
+            shown = "/".join((_SANDBOX_ROOT, *destination))
             if existing is not None and stat.S_ISDIR(existing.st_mode):
-                raise PathRejectedError(f"is a directory: {'/'.join((_SANDBOX_ROOT, *destination))}")
-            try:
-                os.rename(source_name, target_name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
-            except OSError as error:
-                raise self._translate(error, destination) from None
-            return info.st_size
+                raise PathRejectedError(f"is a directory: {shown}")
+            if existing is None or not stat.S_ISLNK(existing.st_mode):
+                try:
+                    os.rename(source_name, target_name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
+                except OSError as error:
+                    raise self._translate(error, destination) from None
+                return info.st_size
+        resolved = self._resolve_inside(destination)  # PathRejectedError when it leads out
+        if resolved == destination:
+            raise PathRejectedError(f"symlink refused: {shown}")
+        return self.move(source, resolved)
 
     def walk_files(self, parts: tuple[str, ...], *, max_depth: int, skip_dirs: frozenset[str]) -> list[str]:
         found: list[str] = []
