@@ -7,7 +7,9 @@ from fastapi import APIRouter
 from cheatcode_api.entrypoint.routes import (
     agent_runs,
     billing,
+    billing_byok,
     billing_payment_methods,
+    billing_payments,
     composio,
     composio_secure,
     deployments,
@@ -18,6 +20,7 @@ from cheatcode_api.entrypoint.routes import (
     projects,
     sandboxes,
     threads,
+    webhooks,
     welcome_email,
 )
 
@@ -35,6 +38,9 @@ def all_routers() -> list[APIRouter]:
         billing.router,
         models.router,
         billing_payment_methods.router,
+        billing_payments.router,
+        billing_byok.router,
+        webhooks.router,
         deployments.router,
         composio.router,
         composio_secure.router,
