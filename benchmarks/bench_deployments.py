@@ -73,7 +73,10 @@ def deploy_once(client: httpx.Client, stack: Stack, files: dict[str, bytes], nam
         time.sleep(0.01)
     wall = time.perf_counter() - started
     by_type = {e["type"]: e for e in events(stack, project_id)}
-    span = lambda a, b: (at(by_type[b]) - at(by_type[a])).total_seconds()  # noqa: E731
+
+    def span(first: str, last: str) -> float:
+        return (at(by_type[last]) - at(by_type[first])).total_seconds()
+
     return {
         "collect": span("deployment.started", "deployment.files_collected"),
         "upload": span("deployment.files_collected", "deployment.created"),
@@ -120,7 +123,9 @@ def main() -> int:
             started = time.perf_counter()
             with httpx.Client(base_url=stack.base_url, timeout=30, headers=admin) as client:
                 for index in range(args.emails):
-                    client.post("/api/send-welcome-email", json={"email": f"u{index}@bench.example.com"}).raise_for_status()
+                    client.post(
+                        "/api/send-welcome-email", json={"email": f"u{index}@bench.example.com"}
+                    ).raise_for_status()
             queued = time.perf_counter() - started
             while len(list(mail_dir.glob("*.eml"))) < args.emails:
                 if time.perf_counter() - started > 300:

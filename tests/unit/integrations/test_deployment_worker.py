@@ -98,7 +98,7 @@ def command(project_id: str, cls: type[RequestDeployment] = RequestDeployment) -
 
 async def run_to_end(rig: Rig, event: DeploymentRequested, *, limit: int = 200) -> list[str]:
     """Deliver ``event`` until the worker acks it (a real consumer would redeliver after each nak)."""
-    outcomes = []
+    outcomes: list[str] = []
     for _ in range(limit):
         delivery = await deliver(rig.worker.handle, event)
         outcomes.append(delivery.settled or "")
