@@ -49,7 +49,7 @@ async def owned_sandbox(deps: SandboxDeps, user_id: str, sandbox_id: str) -> San
     return row
 
 
-async def ensure_active(deps: SandboxDeps, user_id: str, project_id: str) -> dict[str, Any]:
+async def ensure_active(deps: SandboxDeps, user_id: str, project_id: str) -> sb.SandboxInfo:
     project = await deps.rows.project(project_id)
     if project is None or project.user_id != user_id:
         raise NotFoundError(PROJECT_NOT_FOUND)
@@ -57,7 +57,7 @@ async def ensure_active(deps: SandboxDeps, user_id: str, project_id: str) -> dic
     reply = await deps.commands.send(command)
     info = sb.SandboxInfo.model_validate(reply.result)
     await deps.waiter.wait_for(PROJECTION, reply.position)  # the next sandbox route must find it
-    return {"status": "success", "sandbox_id": info.sandbox_id, "message": info.message or "Sandbox is active"}
+    return info
 
 
 def clean_upload_path(path: str) -> str:
@@ -65,10 +65,10 @@ def clean_upload_path(path: str) -> str:
     return _ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), unquote(path))
 
 
-async def upload(deps: SandboxDeps, row: SandboxRow, path: str, chunks: AsyncIterator[bytes]) -> dict[str, Any]:
+async def upload(deps: SandboxDeps, row: SandboxRow, path: str, chunks: AsyncIterator[bytes]) -> str:
     """Write in chunks of at most ``MAX_CHUNK_BYTES`` (the NATS payload cap) under a temporary
     name beside the target, then move it into place: a rejected or broken upload leaves the
-    target as it was (and its partial copy is removed)."""
+    target as it was (and its partial copy is removed). Returns the path written."""
     target, written, first = clean_upload_path(path), 0, True
     partial = partial_upload_path(target)
     try:
@@ -88,7 +88,7 @@ async def upload(deps: SandboxDeps, row: SandboxRow, path: str, chunks: AsyncIte
             with contextlib.suppress(Exception):  # best effort: the first error is the one to report
                 await deps.commands.send(sb.DeleteFile(sandbox_id=row.sandbox_id, path=partial))
         raise
-    return {"status": "success", "created": True, "path": target}
+    return target
 
 
 def partial_upload_path(target: str) -> str:
@@ -133,25 +133,13 @@ def archive_name(project_name: str) -> str:
     return f"{re.sub(r'[^A-Za-z0-9]', '_', project_name) or 'project'}-code.zip"
 
 
-async def execute(deps: SandboxDeps, row: SandboxRow, body: dict[str, Any]) -> dict[str, Any]:
-    command = sb.ExecuteCommand(sandbox_id=row.sandbox_id, **body)
-    result = await deps.commands.ask(command, sb.ExecuteResult)
-    if result.blocking:
-        return {"output": result.output, "exit_code": result.exit_code, "success": result.success, "blocking": True}
-    return {
-        "session_name": result.session_name,
-        "command_id": result.command_id,
-        "message": f"Command started in session '{result.session_name}'",
-        "blocking": False,
-    }
+async def execute(deps: SandboxDeps, row: SandboxRow, body: dict[str, Any]) -> sb.ExecuteResult:
+    return await deps.commands.ask(sb.ExecuteCommand(sandbox_id=row.sandbox_id, **body), sb.ExecuteResult)
 
 
-async def session_status(deps: SandboxDeps, row: SandboxRow, session_name: str) -> dict[str, Any]:
-    status = await deps.commands.ask(
-        sb.GetSessionStatus(sandbox_id=row.sandbox_id, session_name=session_name), sb.SessionStatus
-    )
-    commands = [{"command": c.command, "exit_code": c.exit_code, "logs": c.logs} for c in status.commands]
-    return {"session_name": status.session_name, "commands": commands, "total_commands": status.total_commands}
+async def session_status(deps: SandboxDeps, row: SandboxRow, session_name: str) -> sb.SessionStatus:
+    command = sb.GetSessionStatus(sandbox_id=row.sandbox_id, session_name=session_name)
+    return await deps.commands.ask(command, sb.SessionStatus)
 
 
 async def port_open(deps: SandboxDeps, row: SandboxRow, port: int) -> bool:

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict
 
-from cheatcode_api.domain.runs import run_details, run_list_item, run_status
 from cheatcode_api.entrypoint.deps import ContainerDep, CurrentUser, Deps, StreamUser
 from cheatcode_api.entrypoint.routes.ids import uuid_or_404
 from cheatcode_api.entrypoint.routes.sandboxes import Deps as SandboxDepsDep
+from cheatcode_api.entrypoint.schemas import run_details, run_list, run_queued, run_status, run_stopping
 from cheatcode_api.handlers import agent_runs, billing_gate, initiate
 from cheatcode_api.handlers.threads import NOT_FOUND as THREAD_NOT_FOUND
 from cheatcode_api.streaming import SseResponse, parse_last_event_id
@@ -48,14 +48,14 @@ async def start_agent(
         app_type=body.app_type,
         options=body.model_dump(exclude={"model_name", "app_type"}),
     )
-    return {"agent_run_id": run_id, "status": "queued"}
+    return run_queued(run_id)
 
 
 @router.post("/agent-run/{agent_run_id}/stop")
 async def stop_agent(agent_run_id: str, user: CurrentUser, deps: Deps, container: ContainerDep) -> dict[str, str]:
     run_id = uuid_or_404(agent_run_id, agent_runs.NOT_FOUND)
     await agent_runs.stop_run(deps, container.run_reads, user.user_id, run_id)
-    return {"message": "Stop signal sent", "agent_run_id": run_id, "status": "stopping"}
+    return run_stopping(run_id)
 
 
 @router.get("/agent-run/{agent_run_id}")
@@ -74,7 +74,7 @@ async def get_agent_run_status(agent_run_id: str, user: CurrentUser, container: 
 async def list_agent_runs(thread_id: str, user: CurrentUser, deps: Deps, container: ContainerDep) -> dict[str, Any]:
     thread = uuid_or_404(thread_id, THREAD_NOT_FOUND)
     rows = await agent_runs.list_thread_runs(deps, container.run_reads, user.user_id, thread)
-    return {"agent_runs": [run_list_item(row) for row in rows]}
+    return run_list(rows)
 
 
 @router.get("/agent-run/{agent_run_id}/stream", response_class=Response)

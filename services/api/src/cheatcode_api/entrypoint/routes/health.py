@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from cheatcode_api.entrypoint.deps import ContainerDep
+from cheatcode_api.entrypoint.schemas import health_ok
 from cheatcode_api.handlers.health import deep_health
 
 router = APIRouter(tags=["health"])
@@ -16,11 +17,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 async def health(container: ContainerDep) -> dict[str, Any]:
-    return {
-        "status": "ok",
-        "timestamp": datetime.now(UTC).isoformat(),
-        "instance_id": container.settings.instance_id,
-    }
+    return health_ok(container.settings.instance_id, datetime.now(UTC))
 
 
 @router.get("/health/deep")

@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from cheatcode_api.domain.rows import SandboxRow
+from cheatcode_api.entrypoint import schemas
 from cheatcode_api.entrypoint.deps import ContainerDep, CurrentUser
 from cheatcode_api.entrypoint.routes import dev_server_stream
 from cheatcode_api.entrypoint.routes.ids import uuid_or_404
@@ -50,7 +51,8 @@ class ExecuteIn(BaseModel):
 
 @router.post("/project/{project_id}/sandbox/ensure-active")
 async def ensure_active(project_id: str, user: CurrentUser, deps: Deps) -> dict[str, Any]:
-    return await use.ensure_active(deps, user.user_id, uuid_or_404(project_id, use.PROJECT_NOT_FOUND))
+    info = await use.ensure_active(deps, user.user_id, uuid_or_404(project_id, use.PROJECT_NOT_FOUND))
+    return schemas.sandbox_active(info)
 
 
 @router.post("/sandboxes/{sandbox_id}/files")
@@ -61,13 +63,13 @@ async def upload_file(
         while chunk := await file.read(sb.MAX_CHUNK_BYTES):
             yield chunk
 
-    return await use.upload(deps, row, path, chunks())
+    return schemas.file_created(await use.upload(deps, row, path, chunks()))
 
 
 @router.get("/sandboxes/{sandbox_id}/files")
 async def list_files(row: Owned, deps: Deps, path: Annotated[str, Query(min_length=1)]) -> dict[str, Any]:
     listing = await deps.commands.ask(sb.ListFiles(sandbox_id=row.sandbox_id, path=path), sb.FileListing)
-    return {"files": [entry.model_dump() for entry in listing.files]}
+    return schemas.file_listing(listing)
 
 
 @router.get("/sandboxes/{sandbox_id}/files/tree")
@@ -99,24 +101,24 @@ async def download_archive(row: Owned, deps: Deps) -> Response:
 @router.delete("/sandboxes/{sandbox_id}/files")
 async def delete_file(row: Owned, deps: Deps, path: Annotated[str, Query(min_length=1)]) -> dict[str, Any]:
     result = await deps.commands.ask(sb.DeleteFile(sandbox_id=row.sandbox_id, path=path), sb.FileDeletedResult)
-    return {"status": "success", "deleted": True, "path": result.path}
+    return schemas.file_deleted(result.path)
 
 
 @router.delete("/sandboxes/{sandbox_id}")
 async def delete_sandbox(row: Owned, deps: Deps) -> dict[str, Any]:
     reply = await deps.commands.send(sb.DeleteSandbox(sandbox_id=row.sandbox_id))
     await deps.waiter.wait_for(use.PROJECTION, reply.position)
-    return {"status": "success", "deleted": True, "sandbox_id": row.sandbox_id}
+    return schemas.sandbox_deleted(row.sandbox_id)
 
 
 @router.post("/sandboxes/{sandbox_id}/execute")
 async def execute(row: Owned, deps: Deps, body: ExecuteIn) -> dict[str, Any]:
-    return await use.execute(deps, row, body.model_dump(exclude_none=True))
+    return schemas.executed(await use.execute(deps, row, body.model_dump(exclude_none=True)))
 
 
 @router.get("/sandboxes/{sandbox_id}/sessions/{session_name}/status")
 async def session_status(row: Owned, deps: Deps, session_name: str) -> dict[str, Any]:
-    return await use.session_status(deps, row, session_name)
+    return schemas.session_status(await use.session_status(deps, row, session_name))
 
 
 @router.get("/sandboxes/{sandbox_id}/preview-url")
@@ -125,22 +127,22 @@ async def preview_url(row: Owned, deps: Deps, request: Request) -> dict[str, Any
     try:
         listening = await use.port_open(deps, row, port)
     except (CommandRejectedError, CommandBusUnavailableError):
-        return {"preview_url": None, "status": "error"}
+        return schemas.preview(None, "error")
     if not listening:
-        return {"preview_url": None, "status": "dev_server_not_running"}
-    return {"preview_url": use.preview_url(str(request.base_url), row, port), "status": "available"}
+        return schemas.preview(None, "dev_server_not_running")
+    return schemas.preview(use.preview_url(str(request.base_url), row, port), "available")
 
 
 @router.get("/sandboxes/{sandbox_id}/expo-url")
 async def expo_url(row: Owned, deps: Deps, request: Request) -> dict[str, Any]:
     if row.app_type != "mobile":
-        return {"expo_url": None, "status": "not_mobile_project", "message": "Expo URLs exist only for mobile projects"}
+        return schemas.expo_unavailable("not_mobile_project", "Expo URLs exist only for mobile projects")
     if not await use.port_open(deps, row, use.preview_port(row)):
         message = "Expo URL not yet available. The dev server may still be starting."
-        return {"expo_url": None, "status": "not_ready", "message": message}
+        return schemas.expo_unavailable("not_ready", message)
     http_url = use.preview_url(str(request.base_url), row, use.preview_port(row))
     expo = "exp://" + http_url.split("://", 1)[1].rstrip("/")
-    return {"expo_url": expo, "preview_url": http_url, "status": "available", "method": "preview_proxy"}
+    return schemas.expo_available(expo, http_url)
 
 
 @router.get("/sandboxes/{sandbox_id}/dev-server/stream")
