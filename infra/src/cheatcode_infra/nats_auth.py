@@ -82,8 +82,11 @@ def _events(*kinds: str) -> tuple[str, ...]:
     return tuple(aggregate_kind_filter(kind) for kind in kinds)
 
 
-# Commands whose replies hold decrypted secrets (a run's MCP connection headers): the agent only.
-AGENT_ONLY_COMMANDS: tuple[str, ...] = tuple(subject_for(command) for command in composio.AGENT_ONLY)
+# Commands whose replies hold decrypted secrets (a run's MCP connection headers, a BYOK user's
+# OpenRouter key): the agent only.
+AGENT_ONLY_COMMANDS: tuple[str, ...] = tuple(
+    subject_for(command) for command in (*composio.AGENT_ONLY, billing.RUN_LLM_KEY_COMMAND)
+)
 
 GRANTS: dict[str, Grant] = {
     "api": Grant(

@@ -47,3 +47,15 @@ def test_each_secret_keeping_service_writes_only_its_own_data_key_bucket() -> No
             assert not may_publish(user, "$KV.billing_secret_keys.byok.u1")
         if user != "integrations":
             assert not may_publish(user, "$KV.integrations_secret_keys.p1")
+
+
+def test_only_the_agent_may_ask_billing_for_a_runs_decrypted_key() -> None:
+    from cheatcode_contracts.billing import ResolveRunLlmKey
+    from cheatcode_contracts.catalog import subject_for
+
+    subject = subject_for(ResolveRunLlmKey)
+    senders = {user for user in nats_auth.SERVICES if may_publish(user, subject)}
+    denied = {user for user in nats_auth.SERVICES if subject in nats_auth.permissions_for(user).publish_deny}
+    assert "agent" in senders
+    assert "api" in denied  # the API may send every other command, not this one
+    assert senders - denied == {"agent"}
