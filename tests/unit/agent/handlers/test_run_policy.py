@@ -12,7 +12,7 @@ from cheatcode_agent.adapters.memory_run_output import InMemoryRunOutput
 from cheatcode_agent.domain.limits import RunLimits
 from cheatcode_agent.handlers.aggregates import Aggregates
 from cheatcode_agent.handlers.run_policy import RunPolicy, RunTakenError
-from cheatcode_agent.handlers.runs_loop import LoopDeps
+from cheatcode_agent.handlers.runs_loop import LoopDeps, Outcome
 from cheatcode_agent.ports.llm import ChatRequest, LlmPort, StreamItem, TextDelta
 from cheatcode_agent.tools import default_toolbox
 from cheatcode_contracts import Event
@@ -177,9 +177,7 @@ async def test_a_stop_stored_just_before_the_end_is_met_by_deciding_afresh() -> 
     # Someone asks to stop after the policy last looked: its completion conflicts, is
     # decided again on the fresh state, and the run still ends (completed: the work is done).
     await world.runs.update("r1", lambda run: [RunStopRequested(run_id="r1", reason="late")], key="late")
-    await world.policy.finish(
-        life, __import__("cheatcode_agent.handlers.runs_loop").handlers.runs_loop.Outcome("completed", "ok"), None
-    )
+    await world.policy.finish(life, Outcome("completed", "ok"), None)
     events = await world.events()
     assert [type(e) for e in events] == [RunRequested, RunStarted, RunStopRequested, RunCompleted]
     assert terminal(world)["status"] == "completed"

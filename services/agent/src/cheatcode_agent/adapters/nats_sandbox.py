@@ -1,33 +1,30 @@
-"""The sandbox port over NATS request/reply, with the contracts of ``cheatcode_contracts.sandbox``."""
+"""The sandbox port over NATS, through the runtime's ``CommandClient`` (the one way commands go out).
+
+Typed replies are those of ``cheatcode_contracts.sandbox.REPLIES``; a failure reply or an
+owner that does not answer becomes a :class:`SandboxError` the model can read.
+"""
 
 from __future__ import annotations
 
 from nats.aio.client import Client
-from nats.errors import NoRespondersError, TimeoutError as NatsTimeoutError
 from pydantic import BaseModel
 
 from cheatcode_agent.ports.sandbox import SandboxError, SandboxPort
-from cheatcode_contracts import Command, CommandReply, ErrorCode, subject_for
-from cheatcode_contracts.envelope import contract_headers, encode
+from cheatcode_contracts import Command, ErrorCode
 from cheatcode_contracts.sandbox import REPLIES
+from cheatcode_runtime.nats import CommandClient, CommandRejectedError, CommandUnavailableError
 
 
 class NatsSandbox(SandboxPort):
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self, client: Client | CommandClient) -> None:
+        self._commands = client if isinstance(client, CommandClient) else CommandClient(client)
 
     async def call(self, command: Command, *, wait: float) -> BaseModel:
-        reply_model = REPLIES[type(command)]
         try:
-            msg = await self._client.request(
-                subject_for(command), encode(command), timeout=wait, headers=contract_headers(command)
-            )
-        except NoRespondersError:
-            raise SandboxError("the sandbox service is not available", ErrorCode.UNAVAILABLE) from None
-        except NatsTimeoutError:
-            raise SandboxError(f"the sandbox did not answer within {wait:g} s", ErrorCode.UNAVAILABLE) from None
-        reply = CommandReply.model_validate_json(msg.data)
-        if not reply.ok:
-            error = reply.error
-            raise SandboxError(error.detail if error else "sandbox request failed", error.code if error else None)
-        return reply_model.model_validate(reply.result)
+            return await self._commands.ask(command, REPLIES[type(command)], wait=wait)
+        except CommandRejectedError as error:
+            raise SandboxError(error.detail, error.code) from None
+        except CommandUnavailableError as error:
+            if error.reason == "unavailable":
+                raise SandboxError("the sandbox service is not available", ErrorCode.UNAVAILABLE) from None
+            raise SandboxError(f"the sandbox {error.reason}", ErrorCode.UNAVAILABLE) from None
