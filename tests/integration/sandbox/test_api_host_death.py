@@ -19,8 +19,8 @@ from nats.aio.client import Client
 from cheatcode_infra.nats_server import NatsServer
 from cheatcode_sandbox.domain.paths import sandbox_uid
 from tests.integration.api.gateway.conftest import agent, api_settings, jwks, running_api, token
-from tests.integration.sandbox.test_host_death import FAIL_FAST_SECONDS, end_leftovers
-from tests.integration.sandbox.test_sandbox_replicas import _wait_alive, shared_root, spawn, until_running_as
+from tests.integration.sandbox.entrypoint.test_host_death import FAIL_FAST_SECONDS, end_leftovers
+from tests.integration.sandbox.entrypoint.test_replicas import _wait_alive, shared_root, spawn, until_running_as
 from tests.support.clerk_double import JwksDouble
 
 pytestmark = [

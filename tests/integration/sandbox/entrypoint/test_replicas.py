@@ -24,7 +24,7 @@ from cheatcode_contracts.envelope import decode_event
 from cheatcode_contracts.subjects import aggregate_subject
 from cheatcode_infra.nats_server import NatsServer
 from cheatcode_sandbox.domain.paths import sandbox_uid
-from tests.integration.sandbox.test_sandbox_service import event_types
+from tests.integration.sandbox.entrypoint.test_service import event_types
 from tests.support.requests import send_command
 
 pytestmark = [

@@ -20,7 +20,7 @@ from cheatcode_contracts import CommandReply, ErrorCode, sandbox as sb
 from cheatcode_infra.nats_server import NatsServer
 from cheatcode_runtime.nats import CommandClient, CommandUnavailableError
 from cheatcode_sandbox.domain.paths import sandbox_uid
-from tests.integration.sandbox.test_sandbox_replicas import (
+from tests.integration.sandbox.entrypoint.test_replicas import (
     _wait_alive,
     ask,
     processes_of,
