@@ -6,8 +6,12 @@ The stack's own sandbox holds the files; the double records what it received.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +44,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, double: tuple[VercelDouble, 
         "VERCEL_TEAM_ID": "team_e2e",
         "CHEATCODE_DEPLOY_DEBOUNCE_SECONDS": "0.5",
         "CHEATCODE_DEPLOY_POLL_SECONDS": "0.1",
+        "CHEATCODE_DEPLOY_ACK_WAIT_SECONDS": "2",  # a killed worker's deployment is resumed after this
     }
     if shutil.which("bwrap") is None or os.geteuid() != 0:
         env["CHEATCODE_SANDBOX_ALLOW_UNSAFE"] = "1"
@@ -163,3 +168,25 @@ def test_vercel_error_gives_failed_and_an_empty_workspace_gives_400(
     dave.ok("POST", f"/api/project/{empty}/sandbox/ensure-active")
     response = dave.client.post(f"/api/project/{empty}/deploy/git", json={})
     assert response.status_code == 400 and response.json()["detail"] == "No files found in workspace to deploy"
+
+
+def test_a_worker_killed_mid_deployment_is_resumed(stack: Stack, double: tuple[VercelDouble, str]) -> None:
+    erin = Api(stack, "deploy_erin")
+    project_id = erin.project_with_files("Resumable", {"package.json": b"{}", "app/page.tsx": b"export {}"})
+    double[0].build_seconds = 5.0
+    try:
+        erin.ok("POST", f"/api/project/{project_id}/deploy/git", json={})
+        erin.wait_live(project_id, {"building"})
+        os.kill(int(stack.state()["children"]["integrations"]), signal.SIGKILL)
+        seen = erin.wait_live(project_id, {"deployed", "failed"}, timeout=45)
+    finally:
+        double[0].build_seconds = 0.6
+    assert seen[-1] == "deployed", seen
+    done = subprocess.run(
+        [sys.executable, "-m", "cheatcode_infra", "events", "--home", str(stack.home),
+         "--aggregate", f"deployment:{project_id}"],
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    types = [json.loads(line)["type"] for line in done.stdout.splitlines() if line.strip()]
+    assert "deployment.resumed" in types and types[-1] == "deployment.succeeded", types
+    assert types.count("deployment.created") == 1  # resumed by following Vercel, not by deploying twice

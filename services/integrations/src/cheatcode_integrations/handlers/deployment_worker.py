@@ -94,7 +94,9 @@ class DeploymentWorker:
         if event.deployment_id in self._active:
             await delivery.nak(timing.busy_retry_seconds)  # a stray redelivery while we still work on it
             return
-        holder = f"{deps.worker_id}:{event.deployment_id}"
+        # The lease names the deployment, not the worker: a replica resuming a dead worker's
+        # deployment takes its lease over at once instead of waiting for it to lapse.
+        holder = event.deployment_id
         lease = lease_name(event.user_id)
         if not await deps.leases.acquire(lease, holder):
             await delivery.nak(timing.busy_retry_seconds)
