@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from cheatcode_contracts import Event
+from cheatcode_runtime.observability.context import bound, from_headers
+from cheatcode_runtime.observability.tracing import continued
 
 logger = logging.getLogger("cheatcode.consumer")
 
@@ -67,8 +69,18 @@ class Delivery(ABC):
     periodically around long work.
     """
 
-    def __init__(self, event: Event, *, subject: str, stream_seq: int, num_delivered: int, spec: ConsumerSpec) -> None:
+    def __init__(
+        self,
+        event: Event,
+        *,
+        subject: str,
+        stream_seq: int,
+        num_delivered: int,
+        spec: ConsumerSpec,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.event = event
+        self.headers: Mapping[str, str] = headers or {}  # the envelope: actor, correlation id, traceparent
         self.subject = subject
         self.stream_seq = stream_seq  # the event's position in the stream (its store position)
         self.num_delivered = num_delivered  # 1 on the first delivery
@@ -154,11 +166,18 @@ async def run_handler(handler: Handler, delivery: Delivery, *, heartbeat: bool =
     Never raises, except ``CancelledError`` (the message is then left to ``ack_wait``).
     """
     try:
-        if heartbeat:
-            async with delivery.keep_alive():
+        # The work continues the request that caused the event: same correlation id and trace;
+        # what it appends is this service's doing.
+        with (
+            from_headers(delivery.headers),
+            bound(acting=f"service:{delivery.spec.durable}"),
+            continued(f"{delivery.spec.durable} {delivery.event.type_name}", delivery.headers),
+        ):
+            if heartbeat:
+                async with delivery.keep_alive():
+                    await handler(delivery)
+            else:
                 await handler(delivery)
-        else:
-            await handler(delivery)
     except asyncio.CancelledError:
         raise
     except Exception:

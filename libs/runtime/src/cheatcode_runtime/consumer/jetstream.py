@@ -23,6 +23,7 @@ from nats.js import JetStreamContext, api
 from cheatcode_contracts import ContractRegistry, UnknownContractError
 from cheatcode_contracts.envelope import MalformedMessageError, decode_event
 from cheatcode_runtime.consumer.delivery import ConsumerSpec, Delivery, Handler, run_handler
+from cheatcode_runtime.observability.metrics import CONSUMER_LAG
 from cheatcode_runtime.tasks import cancel_until_done
 
 logger = logging.getLogger("cheatcode.consumer")
@@ -64,6 +65,7 @@ class JetStreamDelivery(Delivery):
             stream_seq=meta.sequence.stream,
             num_delivered=meta.num_delivered,
             spec=spec,
+            headers=msg.headers,
         )
         self._client = client
         self._reply = msg.reply
@@ -156,6 +158,7 @@ class DurableConsumer:
         self._slots = asyncio.Semaphore(concurrency)
         self._running: set[asyncio.Task[None]] = set()
         self._fetcher: asyncio.Task[None] | None = None
+        self._lag_watch: asyncio.Task[None] | None = None
         self._sub: JetStreamContext.PullSubscription | None = None
         self._closing = False
 
@@ -168,6 +171,21 @@ class DurableConsumer:
         """Create or update the consumer and start fetching (raises if NATS refuses the spec)."""
         self._sub = await self._bind()
         self._fetcher = asyncio.create_task(self._fetch_forever(), name=f"consumer-{self.spec.durable}")
+        self._lag_watch = asyncio.create_task(self._watch_lag(), name=f"consumer-lag-{self.spec.durable}")
+
+    async def _watch_lag(self, interval: float = 5.0) -> None:
+        """``cheatcode_consumer_lag_messages{consumer}``: not yet delivered plus delivered but unacked
+        (what a KEDA scaler on consumer lag sees)."""
+        while not self._closing:
+            try:
+                if self._sub is not None:
+                    info = await self._sub.consumer_info()
+                    CONSUMER_LAG.labels(self.spec.durable).set((info.num_pending or 0) + (info.num_ack_pending or 0))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # a metric must never stop the consumer
+                logger.debug("%s: lag not measured: %r", self.spec.durable, error)
+            await asyncio.sleep(interval)
 
     async def close(self, *, cancel_running: bool = False) -> None:
         """Stop fetching; wait up to ``close_timeout`` for running handlers (or cancel them).
@@ -176,6 +194,8 @@ class DurableConsumer:
         ``ack_wait``.
         """
         self._closing = True
+        if self._lag_watch is not None:
+            await cancel_until_done(self._lag_watch)
         if self._fetcher is not None:
             await cancel_until_done(self._fetcher)
         if self._sub is not None:
