@@ -7,8 +7,9 @@
    surrogate (``"\\ud800"`` is valid JSON) cannot be encoded as UTF-8 for NATS or the database.
    Both are refused with 422 and a detail naming where they were, in the path, the query and
    JSON bodies, before anything is sent; a body that is not UTF-8 is refused the same way.
-   Multipart bodies are checked where their text is decoded (their fields go through the
-   same ``unstorable`` test in the handlers that store them).
+   Form fields (multipart, urlencoded) are not checked here: the form parser decodes invalid
+   UTF-8 with replacement characters (so no surrogate can arise), and a NUL in them reaches
+   only stores that strip it (the projections, ``domain.text.strip_nul``) or refuse it.
 
 ``create_app`` passes every router through :func:`at_the_edge` before including it, so a new
 router needs nothing special: a plain ``APIRouter()`` gets these checks too.
