@@ -1,8 +1,8 @@
 """What routes and handlers get: every dependency typed by its port, nothing concrete.
 
 ``bootstrap.build_container`` fills it with the real adapters; a unit test fills it with
-in-memory stand-ins (``tests/support/api_doubles.py``, held to the real adapters by
-conformance suites) and drives the same app. To add a dependency: a port in ``ports/``,
+in-memory stand-ins (``adapters/memory``, held to the real adapters by conformance
+suites; ``tests/support/api_in_memory.py`` builds one) and drives the same app. To add a dependency: a port in ``ports/``,
 a field here, its adapter built in ``bootstrap.build_infrastructure``.
 """
 
