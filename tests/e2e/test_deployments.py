@@ -190,3 +190,20 @@ def test_a_worker_killed_mid_deployment_is_resumed(stack: Stack, double: tuple[V
     types = [json.loads(line)["type"] for line in done.stdout.splitlines() if line.strip()]
     assert "deployment.resumed" in types and types[-1] == "deployment.succeeded", types
     assert types.count("deployment.created") == 1  # resumed by following Vercel, not by deploying twice
+
+
+def test_without_smtp_settings_make_up_keeps_mail_as_eml_files(stack: Stack) -> None:
+    answer = httpx.post(
+        f"{stack.base_url}/api/send-welcome-email",
+        json={"email": "newcomer@example.com", "name": "New Comer"},
+        headers={"X-API-Key": stack.admin_api_key},
+    )
+    assert answer.status_code == 200, answer.text
+    mail = stack.home / "mail"
+    deadline = time.monotonic() + 20
+    while not list(mail.glob("*.eml")):
+        assert time.monotonic() < deadline, "no .eml file in $CHEATCODE_HOME/mail"
+        time.sleep(0.1)
+    (stored,) = mail.glob("*.eml")
+    text = stored.read_text()
+    assert "To: New Comer <newcomer@example.com>" in text and "multipart/alternative" in text
