@@ -48,7 +48,7 @@ CONTEXT = ToolContext(sandbox=None, sandbox_id="s", app_type="web", timeout=10) 
 
 async def test_a_servers_tools_are_offered_and_called_over_mcp(mcp: tuple[str, HeaderRecorder]) -> None:
     url, app = mcp
-    tools = McpTools(Servers(server(f"{url}?user_id=u1", **{"x-api-key": "k1"})), StreamableHttpMcp())
+    tools = McpTools(Servers(server(f"{url}?user_id=u1", headers={"x-api-key": "k1"})), StreamableHttpMcp())
     base = default_toolbox()
     async with tools.for_run("u1", base.names) as extra:
         box = base.with_tools(extra)
