@@ -26,6 +26,7 @@ from cheatcode_agent.ports.run_output import RunOutput, RunOutputUnavailableErro
 from cheatcode_agent.ports.sandbox import SandboxError
 from cheatcode_contracts import Event
 from cheatcode_runtime.eventstore import ConcurrencyError, EventStoreUnavailableError, Loaded
+from cheatcode_runtime.observability.metrics import RUNS
 from cheatcode_runtime.tasks import cancel_until_done
 
 logger = logging.getLogger("cheatcode.agent.worker")
@@ -148,6 +149,8 @@ class RunPolicy:
             loaded = await self._runs.update(run_id, decide, key=key)
         life.loaded = loaded
         ended = loaded.state
+        if decided:
+            RUNS.labels(ended.status or "failed").inc()
         if decided and writer is not None and await writer.status(ended.status or "failed", outcome.message):
             return
         if ended.is_terminal:

@@ -15,6 +15,8 @@ import logging
 from cheatcode_agent.handlers.run_policy import RunLife, RunPolicy, RunTakenError
 from cheatcode_contracts.runs import RunRequested
 from cheatcode_runtime.consumer import Delivery
+from cheatcode_runtime.observability.context import bound
+from cheatcode_runtime.observability.metrics import RUNS_ACTIVE
 
 logger = logging.getLogger("cheatcode.agent.worker")
 
@@ -36,10 +38,13 @@ class RunWorker:
             delivery.leave()  # redelivered while we still run it: our heartbeat goes on
             return
         self._active.add(event.run_id)
+        RUNS_ACTIVE.set(len(self._active))
         try:
-            await self._run(event.run_id, delivery)
+            with bound(run=event.run_id, user=event.user_id):  # every log line of the run names it
+                await self._run(event.run_id, delivery)
         finally:
             self._active.discard(event.run_id)
+            RUNS_ACTIVE.set(len(self._active))
 
     async def _run(self, run_id: str, delivery: Delivery) -> None:
         try:

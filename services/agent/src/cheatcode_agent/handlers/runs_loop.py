@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from cheatcode_contracts.sandbox import EnsureSandbox, SandboxInfo
 from cheatcode_contracts.threads import AddMessage
 from cheatcode_runtime.errors import DomainError
 from cheatcode_runtime.eventstore import TooManyConflictsError
+from cheatcode_runtime.observability.metrics import LLM_LATENCY, LLM_TOKENS
 
 
 @dataclass(frozen=True)
@@ -137,12 +139,14 @@ class AgentLoop:
             self.run.model_name, chat, self.toolbox.specs, self.deps.limits.max_tokens, api_key=self.api_key
         )
         completion: Completion | None = None
+        started = time.perf_counter()
         async with contextlib.aclosing(self.deps.llm.stream(request)) as stream:  # type: ignore[type-var]
             async for item in stream:
                 if isinstance(item, TextDelta):
                     await self.writer.content(item.text, message_id)
                 else:
                     completion = item
+        LLM_LATENCY.observe(time.perf_counter() - started)
         if completion is None:
             raise RunAborted("the model ended its answer without completing it")
         await self._record_usage(completion)
@@ -196,6 +200,8 @@ class AgentLoop:
             call_index=self.calls,
             estimated=usage.estimated,
         )
+        LLM_TOKENS.labels("prompt", event.model).inc(usage.prompt_tokens)
+        LLM_TOKENS.labels("completion", event.model).inc(usage.completion_tokens)
         key = f"{self.run.run_id}:usage:{self.calls}"
         self.usage[self.calls] = usage.prompt_tokens + usage.completion_tokens
         self.calls += 1

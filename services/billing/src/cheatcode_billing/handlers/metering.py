@@ -9,12 +9,14 @@ means a redelivery, and a crash after it means a redelivery that the account ref
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from cheatcode_billing.domain import account
 from cheatcode_billing.handlers.deps import BillingDeps
 from cheatcode_contracts import Event
-from cheatcode_contracts.billing import usage_key
+from cheatcode_contracts.billing import TokensCharged, usage_key
 from cheatcode_contracts.runs import UsageRecorded
+from cheatcode_runtime.observability.metrics import BILLING_CHARGES, BILLING_TOKENS
 
 logger = logging.getLogger("cheatcode.billing.metering")
 
@@ -25,9 +27,17 @@ async def record_usage(usage: UsageRecorded, deps: BillingDeps) -> int:
     cost = price.cost(usage.prompt_tokens, usage.completion_tokens) if price else 0.0
     now = deps.clock()
     call = usage_key(usage.run_id, usage.call_index)
-    written = await deps.ledger.update(
-        usage.user_id, lambda state: account.charge(state, usage, cost, now), key=f"charge:{call}"
-    )
+    charged: list[Event] = []
+
+    def decide(state: Any) -> list[Event]:
+        charged[:] = list(account.charge(state, usage, cost, now))  # empty: charged before (a redelivery)
+        return list(charged)
+
+    written = await deps.ledger.update(usage.user_id, decide, key=f"charge:{call}")
+    for event in charged:
+        if isinstance(event, TokensCharged):
+            BILLING_CHARGES.labels("byok" if event.byok else "charged").inc()
+            BILLING_TOKENS.inc(event.charged_tokens)
     return written.position
 
 

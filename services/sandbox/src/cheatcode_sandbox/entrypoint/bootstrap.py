@@ -12,6 +12,7 @@ from cheatcode_contracts import build_registry
 from cheatcode_contracts.sandbox import MAX_OUTPUT_BYTES, SERVICE, host_ping_subject
 from cheatcode_runtime.eventstore import JetStreamEventStore
 from cheatcode_runtime.nats import CommandClient, answer_pings
+from cheatcode_runtime.observability.metrics import SANDBOXES_RUNNING
 from cheatcode_runtime.service import Late, ServiceHost, build_service
 from cheatcode_sandbox.adapters.bwrap_runtime import BwrapRuntime, LocalRuntimeConfig, find_tools
 from cheatcode_sandbox.adapters.nats_hosts import NatsHostDirectory
@@ -75,6 +76,7 @@ def build(settings: Settings, runtime: SandboxRuntime | None = None) -> SandboxS
     )
     gateway = PreviewGateway(runtime, settings.sandbox_preview_host, settings.sandbox_preview_port)
     forwarder: Late[CommandClient] = Late("command client")
+    SANDBOXES_RUNNING.set_function(lambda: len(deps.hosted))  # read at scrape time
 
     registry = build_registry()
     watch = HostWatch(deps, registry, interval=settings.sandbox_host_sweep_seconds)
