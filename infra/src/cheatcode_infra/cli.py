@@ -26,6 +26,8 @@ COMMANDS: tuple[str, ...] = (
     "cheatcode_infra.mail_sink",
     "cheatcode_infra.doubles.composio_command",
     "cheatcode_infra.doubles.mcp_command",
+    "cheatcode_infra.doubles.polar_command",
+    "cheatcode_infra.doubles.openrouter_command",
 )
 
 

@@ -87,6 +87,7 @@ class Supervisor:
         jwks_url = await self._start_dev_issuer(stack)
         llm_base_url = await self._start_mock_llm(stack)
         self.config.environ.update(await self._start_mail_sink(stack))  # SMTP for the services
+        self.config.environ.update(await self._start_polar_double(stack))  # Polar for billing, when none is set
         wiring = stack_env.StackWiring(
             home=self.home.root,
             nats_url=",".join(self._nats_urls),
@@ -174,6 +175,22 @@ class Supervisor:
         stack.push_async_callback(child.stop)
         log.info("mail sink: %s (as .eml files)", sink.directory)
         return sink.env
+
+    async def _start_polar_double(self, stack: AsyncExitStack) -> dict[str, str]:
+        """Without ``POLAR_ACCESS_TOKEN``: the local Polar double (cheatcode_infra.doubles.polar_local)."""
+        from cheatcode_infra.doubles import polar_local
+
+        api_url = f"http://{self.config.api_host}:{self.config.api_port}"
+        local = polar_local.plan(self.config.environ, self.home.secrets, api_url)
+        if local is None:
+            return {}
+        child = self._child("polar-double", local.argv, {**self.config.environ, **local.env, "PYTHONUNBUFFERED": "1"})
+        child.start()
+        stack.push_async_callback(child.stop)
+        log.info(
+            "polar: local double on %s (webhook secret in %s)", local.url, self.home.secrets / "polar-webhook-secret"
+        )
+        return local.env
 
     def _start_service(self, name: str, wiring: stack_env.StackWiring) -> None:
         reason = stack_env.missing_reason(name)

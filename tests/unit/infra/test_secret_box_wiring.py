@@ -59,3 +59,18 @@ def test_only_the_agent_may_ask_billing_for_a_runs_decrypted_key() -> None:
     assert "agent" in senders
     assert "api" in denied  # the API may send every other command, not this one
     assert senders - denied == {"agent"}
+
+
+def test_without_a_polar_token_the_stack_plans_the_local_polar_for_billing(tmp_path: Path) -> None:
+    from cheatcode_infra.doubles import polar_local
+
+    local = polar_local.plan({}, tmp_path, "http://127.0.0.1:8000")
+    assert local is not None
+    assert local.env["POLAR_SERVER_URL"] == local.url
+    assert local.env["POLAR_PRODUCT_ID_PRO"] == "prod_local_pro"
+    assert local.env["POLAR_WEBHOOK_SECRET"] == (tmp_path / "polar-webhook-secret").read_text()
+    assert "http://127.0.0.1:8000/api/webhooks/polar" in local.argv
+    assert local.env["POLAR_ACCESS_TOKEN"] not in local.argv  # secrets go by environment, not `ps`
+    again = polar_local.plan({}, tmp_path, "http://127.0.0.1:8000")
+    assert again is not None and again.env["POLAR_WEBHOOK_SECRET"] == local.env["POLAR_WEBHOOK_SECRET"]
+    assert polar_local.plan({"POLAR_ACCESS_TOKEN": "polar_oat_real"}, tmp_path, "http://x") is None
