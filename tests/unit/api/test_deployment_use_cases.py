@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cheatcode_api.handlers import deployments as use
-from cheatcode_api.handlers.errors import ForbiddenError, NotFoundError
+from cheatcode_api.handlers.errors import ApiError, ForbiddenError, NotFoundError
 from cheatcode_api.ports.commands import CommandBus, CommandRejectedError
 from cheatcode_api.ports.deployments import DeployableProject, DeploymentReads, DeploymentRow, ProjectDeploymentRow
 from cheatcode_api.ports.read_models import CheckpointWaiter
@@ -141,6 +141,6 @@ async def test_an_empty_workspace_is_400() -> None:
                 raise CommandRejectedError(ErrorCode.INVALID, "No files found in workspace to deploy")
             return await super().send(command)
 
-    with pytest.raises(use.ApiError) as refused:
+    with pytest.raises(ApiError) as refused:
         await use.deploy(deps(Reads(), Empty()), "u1", P1)
     assert refused.value.status == 400 and refused.value.detail == "No files found in workspace to deploy"
