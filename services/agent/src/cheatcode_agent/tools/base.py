@@ -92,6 +92,10 @@ class ToolBox:
             return ToolResult(False, str(error))
         except TimeoutError:
             return ToolResult(False, f"{call.name} timed out after {context.timeout:g} s")
+        except ValidationError as error:
+            # Arguments the tool accepted but the sandbox contract refuses (an empty path, say):
+            # the model's mistake, not the run's; it reads why and tries again.
+            return ToolResult(False, f"Invalid arguments for {call.name}: {_brief(error)}")
 
 
 def _brief(error: ValidationError) -> str:
