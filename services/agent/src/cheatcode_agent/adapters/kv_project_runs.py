@@ -6,7 +6,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from cheatcode_agent.ports.run_index import ProjectRuns
+from cheatcode_agent.ports.project_runs import ProjectRuns
 
 BUCKET = "agent_project_runs"
 
