@@ -47,6 +47,9 @@ async def test_an_admin_lists_one_users_events_and_pages_without_gaps(audited_ap
     events = [event for page in pages for event in page["events"]]
     assert [e["type"] for e in events] == ["project.created"] * 5 + ["thread.created"]
     assert {e["user_id"] for e in events} == {"user_frank_audit"}
+    assert {e["actor"] for e in events} == {"user:user_frank_audit"}  # from the request, via the command
+    assert all(e["correlation_id"] for e in events)
+    assert len({e["correlation_id"] for e in events}) == len(events)  # one request each
     assert [e["body"]["project_id"] for e in events[:5]] == project_ids
     positions = [e["sequence"] for e in events]
     assert positions == sorted(positions) and len(set(positions)) == len(positions)

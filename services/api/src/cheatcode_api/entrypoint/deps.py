@@ -20,6 +20,7 @@ from cheatcode_api.entrypoint.container import Container
 from cheatcode_api.handlers import HandlerDeps
 from cheatcode_api.handlers.errors import AdminKeyRequiredError, ForbiddenError, NotConfiguredError, UnauthorizedError
 from cheatcode_api.ports.auth import AuthenticatedUser, InvalidTokenError
+from cheatcode_runtime.observability import context
 
 BEARER = {"WWW-Authenticate": "Bearer"}
 NO_CREDENTIALS = "No valid authentication credentials found"
@@ -62,6 +63,10 @@ async def _verify(request: Request, container: Container, token: str) -> Authent
     except InvalidTokenError as error:
         raise unauthorized(f"Invalid token: {error}") from None
     request.state.user = user
+    # Commands and events of this request name their user (audit) and log lines too; the
+    # request middleware's context scope undoes these when the request ends.
+    context.user_id.set(user.user_id)
+    context.actor.set(f"user:{user.user_id}")
     return user
 
 
@@ -100,6 +105,7 @@ async def require_admin(
         raise AdminKeyRequiredError("Admin API key required")
     if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
         raise ForbiddenError("Invalid admin API key")
+    context.actor.set("admin")
 
 
 async def authenticate_first(request: Request, check: object) -> None:

@@ -41,7 +41,10 @@ class RequestObservability:
         status = 500
         started = time.perf_counter()
 
-        with continued(f"{scope['method']} {scope['path']}", headers), context.bound(correlation=correlation):
+        # "anonymous" until a route authenticates the caller; the scope also undoes what the
+        # route's dependencies set (user, actor) once the request is over.
+        scoped = context.bound(correlation=correlation, acting="anonymous", user="-")
+        with continued(f"{scope['method']} {scope['path']}", headers), scoped:
             outgoing = inject({})
 
             async def send_observed(message: Message) -> None:
