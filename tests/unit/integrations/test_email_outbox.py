@@ -120,3 +120,13 @@ async def test_a_subscription_queues_one_delayed_welcome_email() -> None:
     clock[0] = NOW + timedelta(seconds=61)
     await deliver(worker.handle, event)
     assert [m.to_name for m in mailer.sent] == ["Pat"]
+
+
+async def test_an_old_subscription_replayed_gets_no_welcome_email() -> None:
+    store, _, deps = rig([NOW + timedelta(days=3)])
+    subscription = SubscriptionRecorded(
+        user_id="u2", provider="polar", subscription_id="sub_2", status="active", plan_id="pro",
+        customer_email="old@example.com", event_type="subscription.created", occurred_at=NOW,
+    )  # fmt: skip
+    await deliver(lambda d: on_account_event(d, deps), subscription)
+    assert (await store.load(email_subject(welcome_email_id("u2")))).events == ()

@@ -46,6 +46,7 @@ _IDS = uuid.UUID("4b3c2d1e-0f9a-4e8b-8c7d-6e5f4a3b2c1d")
 @dataclass(frozen=True)
 class EmailTiming:
     welcome_delay_seconds: float = 3600.0  # after a subscription starts (§15: one hour)
+    welcome_max_lateness_seconds: float = 86400.0  # a welcome this late is skipped (old history replayed)
     max_attempts: int = 5
     retry_backoff_seconds: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0)
 
@@ -85,6 +86,9 @@ async def on_account_event(delivery: Delivery, deps: EmailDeps) -> None:
     event = delivery.event
     if not isinstance(event, SubscriptionRecorded) or event.event_type not in STARTS:
         return
+    due = event.occurred_at + timedelta(seconds=deps.timing.welcome_delay_seconds)
+    if deps.clock() - due > timedelta(seconds=deps.timing.welcome_max_lateness_seconds):
+        return  # an old subscription replayed (the consumer's first start on an existing log): no welcome now
     if not event.customer_email:
         logger.warning("subscription %s of %s has no email: no welcome email", event.subscription_id, event.user_id)
         return
@@ -93,7 +97,7 @@ async def on_account_event(delivery: Delivery, deps: EmailDeps) -> None:
         email_id=email_id,
         to_address=event.customer_email,
         to_name=recipient_name(event.customer_email, None),
-        not_before=event.occurred_at + timedelta(seconds=deps.timing.welcome_delay_seconds),
+        not_before=due,
         user_id=event.user_id,
         reason="subscription.created",
     )
