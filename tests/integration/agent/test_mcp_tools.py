@@ -37,9 +37,11 @@ async def mcp() -> AsyncIterator[tuple[str, HeaderRecorder]]:
     await server.stop()
 
 
-def server(url: str, toolkit: str = "github", tools: tuple[str, ...] = (), **headers: str) -> McpServer:
+def server(
+    url: str, toolkit: str = "github", tools: tuple[str, ...] = (), headers: dict[str, str] | None = None
+) -> McpServer:
     return McpServer(
-        profile_id=f"p-{toolkit}", toolkit_slug=toolkit, url=url, headers=headers, enabled_tools=list(tools)
+        profile_id=f"p-{toolkit}", toolkit_slug=toolkit, url=url, headers=headers or {}, enabled_tools=list(tools)
     )
 
 
