@@ -7,6 +7,7 @@ event and opened only here (for the agent's MCP headers and for re-sealing).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -236,28 +237,30 @@ async def run_servers(command: GetRunMcpServers, deps: ComposioDeps) -> CommandR
         return CommandReply.success(loaded.position, **McpServerList(servers=[]).model_dump())
     api, box = deps.api, deps.box()
     api_key = deps.settings.api_key.get_secret_value() if deps.settings.api_key else ""
-    servers: list[McpServer] = []
-    for profile in chosen:
+
+    async def server_of(profile: CredentialProfile) -> McpServer | None:
         try:
             config = rules.decode_config(await box.open(rules.secret_id(profile.profile_id), profile.sealed_config))
             url = await resolve_mcp_url(api, profile)
         except Exception as error:  # one bad profile must not cost the run its other servers
             logger.warning("profile %s left out of the run: %s", profile.profile_id, type(error).__name__)
-            continue
+            return None
         account = str(config.get("connected_account_id") or profile.connected_account_id)
-        servers.append(
-            McpServer(
-                profile_id=profile.profile_id,
-                toolkit_slug=profile.toolkit_slug,
-                url=with_query(url, user_id=command.user_id, include_composio_helper_actions="true"),
-                headers={
-                    "x-api-key": api_key,
-                    "x-composio-connected-account-id": account,
-                    "x-composio-entity-id": command.user_id,
-                },
-                enabled_tools=[str(tool) for tool in config.get("enabled_tools") or []],
-            )
+        return McpServer(
+            profile_id=profile.profile_id,
+            toolkit_slug=profile.toolkit_slug,
+            url=with_query(url, user_id=command.user_id, include_composio_helper_actions="true"),
+            headers={
+                "x-api-key": api_key,
+                "x-composio-connected-account-id": account,
+                "x-composio-entity-id": command.user_id,
+            },
+            enabled_tools=[str(tool) for tool in config.get("enabled_tools") or []],
         )
+
+    # Every profile at once: a run's start waits for the slowest, not the sum.
+    found = await asyncio.gather(*(server_of(profile) for profile in chosen))
+    servers = [server for server in found if server is not None]
     return CommandReply.success(loaded.position, **McpServerList(servers=servers).model_dump())
 
 
