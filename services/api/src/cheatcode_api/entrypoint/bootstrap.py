@@ -39,6 +39,7 @@ from cheatcode_api.adapters.postgres.deployment_rows import PostgresDeploymentRe
 from cheatcode_api.adapters.postgres.migrate import apply_migrations
 from cheatcode_api.adapters.postgres.projections import all_projections
 from cheatcode_api.adapters.postgres.read_models import PostgresReadModels
+from cheatcode_api.adapters.postgres.rebuild import PostgresReadModelRebuilder
 from cheatcode_api.adapters.postgres.run_reads import PostgresRunReads
 from cheatcode_api.adapters.postgres.runner import ProjectionRunner
 from cheatcode_api.adapters.postgres.sandbox_rows import PostgresSandboxReads
@@ -221,9 +222,18 @@ async def build_infrastructure(settings: Settings) -> Infrastructure:
         health_probes=probes,
         background=infrastructure,
         feature_flags=infrastructure.feature_flags,
+        rebuilder=build_rebuilder(settings, js),
     )
     infrastructure.pings = await answer_pings(nc, service=SERVICE, instance_id=settings.instance_id)
     return infrastructure
+
+
+def build_rebuilder(settings: Settings, js: JetStreamContext) -> PostgresReadModelRebuilder:
+    """The shadow-schema rebuild, for the admin route and ``python -m cheatcode_api rebuild-read-models``."""
+    database = Database(settings.database_url, settings.database_schema)
+    return PostgresReadModelRebuilder(
+        database, js, build_registry(), all_projections, batch_size=settings.rebuild_batch_size
+    )
 
 
 async def build_container(settings: Settings) -> Container:

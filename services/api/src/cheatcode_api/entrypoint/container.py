@@ -27,6 +27,7 @@ from cheatcode_api.ports.feature_flags import FeatureFlags
 from cheatcode_api.ports.health import HealthProbe
 from cheatcode_api.ports.model_catalog import ModelCatalog
 from cheatcode_api.ports.read_models import CheckpointWaiter, ReadModels
+from cheatcode_api.ports.rebuild import ReadModelRebuilder
 from cheatcode_api.ports.run_streams import RunStreams
 from cheatcode_api.ports.sandboxes import SandboxReads
 
@@ -78,6 +79,7 @@ class Container:
     deployment_reads: DeploymentReads | None = None  # None: deployment routes answer 503
     composio_reads: ComposioReads | None = None  # None: Composio routes answer 503
     feature_flags: FeatureFlags | None = None  # None: the feature-flag routes are not mounted
+    rebuilder: ReadModelRebuilder | None = None  # None: POST /admin/read-models/rebuild answers 503
     background: Background = field(default_factory=NoBackground)
     _deployment_deps: DeploymentDeps | None = field(default=None, init=False, repr=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Coroutine
 from typing import Any
@@ -13,12 +14,16 @@ from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.migrate import drop_schema
 from cheatcode_api.config import Settings
 from cheatcode_api.entrypoint.app import create_app
-from cheatcode_api.entrypoint.bootstrap import build_container
+from cheatcode_api.entrypoint.bootstrap import build_container, build_rebuilder
 from cheatcode_api.entrypoint.observability import register_stream_metrics
+from cheatcode_api.entrypoint.routes.admin_rebuild import report_json
 from cheatcode_api.streaming import tune_gc
+from cheatcode_runtime.nats import connect
 from cheatcode_runtime.observability.logs import configure_json_logging
 from cheatcode_runtime.observability.metrics import serve_metrics
 from cheatcode_runtime.observability.tracing import configure_tracing
+
+USAGE = "usage: python -m cheatcode_api [drop-read-models | rebuild-read-models [--no-swap]]"
 
 
 async def serve(settings: Settings) -> None:
@@ -51,6 +56,18 @@ async def rebuild_read_models(settings: Settings) -> None:
         await conn.close()
 
 
+async def rebuild_with_proof(settings: Settings, *, swap: bool) -> bool:
+    """Shadow rebuild, comparison and swap (the code behind POST /api/admin/read-models/rebuild),
+    while any running API keeps serving; prints the report. True when both were equal."""
+    nc = await connect(settings.nats, name=f"api-rebuild:{settings.instance_id}")
+    try:
+        report = await build_rebuilder(settings, nc.jetstream()).rebuild(swap=swap)
+    finally:
+        await nc.close()
+    print(json.dumps(report_json(report), indent=2, default=str))
+    return report.equal
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     configure_json_logging("api")
@@ -60,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(rebuild_read_models(settings))
         print(f"dropped schema {settings.database_schema!r}; restart the API to rebuild it from the log")
         return 0
+    if args and args[0] == "rebuild-read-models" and set(args[1:]) <= {"--no-swap"}:
+        return 0 if asyncio.run(rebuild_with_proof(settings, swap="--no-swap" not in args)) else 1
     if args:
-        print("usage: python -m cheatcode_api [drop-read-models]", file=sys.stderr)
+        print(USAGE, file=sys.stderr)
         return 2
     run_event_loop(serve(settings))
     return 0

@@ -40,8 +40,19 @@ SELECT pg_notify($3, $4)
 """
 
 
-async def advance(conn: asyncpg.Connection, names: list[str], position: int) -> None:
-    """Move the checkpoints forward and tell every replica (delivered when the transaction commits)."""
+ADVANCE_QUIETLY = (
+    "UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = ANY($1::text[]) AND position < $2"
+)
+
+
+async def advance(conn: asyncpg.Connection, names: list[str], position: int, *, notify: bool = True) -> None:
+    """Move the checkpoints forward and tell every replica (delivered when the transaction commits).
+
+    ``notify=False`` for a shadow schema being rebuilt: the channel is the database's, and its
+    positions must not reach the live schema's read-your-writes waiters."""
+    if not notify:
+        await conn.execute(ADVANCE_QUIETLY, names, position)
+        return
     await conn.execute(ADVANCE_AND_NOTIFY, names, position, NOTIFY_CHANNEL, notify_payload(names, position))
 
 

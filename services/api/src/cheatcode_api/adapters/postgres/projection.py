@@ -16,7 +16,8 @@ every read model at once. Make SQL idempotent anyway (``ON CONFLICT DO NOTHING``
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, ClassVar
 
 import asyncpg
@@ -24,6 +25,7 @@ import asyncpg
 from cheatcode_runtime.eventstore import StoredEvent
 
 Statement = tuple[str, tuple[Any, ...]]  # SQL and its arguments
+KeyOf = Callable[[str, tuple[Any, ...]], Hashable | None]
 
 
 class Projection(ABC):
@@ -38,6 +40,14 @@ class Projection(ABC):
         """The event's effect as statements to run in order; None: this projection uses ``apply``."""
         return None
 
+    def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable | None:
+        """The rows a statement touches, as a key global across projections, e.g.
+        ``("projects", project_id)``: statements with different keys must touch (read or
+        write) disjoint rows, so a batch may run them in any relative order, which lets it
+        send each SQL of a whole batch in a few ``executemany`` rounds. Statements with one
+        key keep their order. None (the default): ordered after everything before it."""
+        return None
+
     async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
         """Write the event's effect. Runs inside the runner's transaction."""
         statements = self.statements(stored)
@@ -48,25 +58,49 @@ class Projection(ABC):
 
 
 class StatementBatch:
-    """Statements of consecutive events, run in their order, grouping runs of the same SQL
-    into one ``executemany`` (one round trip for many rows)."""
+    """Statements of consecutive events, sent as few ``executemany`` rounds as their keys allow.
+
+    Each statement joins the earliest round of the same SQL that is not before the round
+    of the last statement with its key (nor before the last unkeyed statement); otherwise
+    it opens a new round at the end. Rounds run in order and the rows of a round in the
+    order they were added, so statements of one key keep their event order, and only
+    statements that commute (different keys) are moved past one another.
+    """
 
     def __init__(self) -> None:
-        self._pending: list[Statement] = []
+        self._reset()
 
-    def add(self, statements: Sequence[Statement]) -> None:
-        self._pending.extend(statements)
+    def _reset(self) -> None:
+        self._rounds: list[tuple[str, list[tuple[Any, ...]]]] = []
+        self._rounds_of: dict[str, list[int]] = {}  # SQL -> indexes of its rounds, ascending
+        self._last_round: dict[Hashable, int] = {}  # key -> round of its latest statement
+        self._floor = 0  # round of the latest unkeyed statement: nothing may run before it
+
+    def add(self, statements: Sequence[Statement], key_of: KeyOf | None = None) -> None:
+        for sql, args in statements:
+            key = key_of(sql, args) if key_of is not None else None
+            if key is None:
+                self._floor = self._place(sql, args, len(self._rounds) - 1)
+            else:
+                self._last_round[key] = self._place(sql, args, max(self._floor, self._last_round.get(key, 0)))
+
+    def _place(self, sql: str, args: tuple[Any, ...], earliest: int) -> int:
+        indexes = self._rounds_of.setdefault(sql, [])
+        found = bisect_left(indexes, earliest)
+        if found < len(indexes):
+            index = indexes[found]
+        else:
+            index = len(self._rounds)
+            self._rounds.append((sql, []))
+            indexes.append(index)
+        self._rounds[index][1].append(args)
+        return index
 
     async def flush(self, conn: asyncpg.Connection) -> None:
-        pending, self._pending = self._pending, []
-        start = 0
-        while start < len(pending):
-            sql = pending[start][0]
-            end = start + 1
-            while end < len(pending) and pending[end][0] == sql:
-                end += 1
-            if end - start == 1:
-                await conn.execute(sql, *pending[start][1])
+        rounds = self._rounds
+        self._reset()
+        for sql, rows in rounds:
+            if len(rows) == 1:
+                await conn.execute(sql, *rows[0])
             else:
-                await conn.executemany(sql, [args for _, args in pending[start:end]])
-            start = end
+                await conn.executemany(sql, rows)

@@ -70,6 +70,7 @@ class ProjectionRunner:
         retry_delay: float = 1.0,
         idle_check: float = 1.0,
         on_advanced: Observer | None = None,
+        notify: bool = True,  # False: a shadow schema's runner (see checkpoints.advance)
     ) -> None:
         names = [projection.name for projection in projections]
         if len(set(names)) != len(names):
@@ -84,6 +85,7 @@ class ProjectionRunner:
         self._retry_delay = retry_delay
         self._idle_check = idle_check
         self._on_advanced = on_advanced
+        self._notify = notify
         self.leading_event = asyncio.Event()  # set while this replica holds the applier lock
         self.position = 0  # last position this runner committed
 
@@ -174,11 +176,11 @@ class ProjectionRunner:
         for msg in batch:
             position = msg.metadata.sequence.stream
             if position > expected:
-                await self._verify_absent(expected, position)
+                await self.verify_absent(expected, position)
             expected = max(expected, position + 1)
         return expected
 
-    async def _verify_absent(self, first: int, end: int) -> None:
+    async def verify_absent(self, first: int, end: int) -> None:
         stream_first = (await self._js.stream_info(EVENTS.name)).state.first_seq
         for position in range(max(first, stream_first), end):
             try:
@@ -216,7 +218,7 @@ class ProjectionRunner:
                 await statements.flush(conn)
             behind = [name for name in self._names if seen[name] < last]
             if behind:
-                await checkpoints.advance(conn, behind, last)
+                await checkpoints.advance(conn, behind, last, notify=self._notify)
         return behind, last
 
     async def _apply_one(
@@ -248,7 +250,7 @@ class ProjectionRunner:
                     continue
                 batched = projection.statements(stored) if statements is not None else None
                 if batched is not None and statements is not None:
-                    statements.add(batched)
+                    statements.add(batched, projection.statement_key)
                     continue
                 if statements is not None:
                     await statements.flush(conn)  # what came before this event runs first

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cheatcode_api.entrypoint.routes import (
+    admin_rebuild,
     agent_runs,
     billing,
     billing_byok,
@@ -45,4 +46,5 @@ def all_routers() -> list[APIRouter]:
         composio.router,
         composio_secure.router,
         welcome_email.router,
+        admin_rebuild.router,
     ]

@@ -7,6 +7,9 @@ rebuild from the log gives the same rows.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_contracts.runs import (
     RunCompleted,
@@ -67,3 +70,6 @@ class AgentRunsProjection(Projection):
             )
             return [(SET_FINAL, (event.run_id, status_after(event), error, at))]
         return []
+
+    def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
+        return ("agent_runs", args[0])

@@ -7,6 +7,7 @@ from zero gives the same rows. ``billing_usage`` has one row per charged call.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import timedelta
 from typing import Any
 
@@ -108,6 +109,11 @@ class BillingProjection(Projection):
         if isinstance(event, ByokKeyStored):
             return [default, (SET_BYOK, (event.user_id, position, event.key_id, event.display_name, at, at))]
         return [default, (CLEAR_BYOK, (event.user_id, position, event.key_id, at))]
+
+    def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
+        if sql == INSERT_USAGE:
+            return ("billing_usage", args[0], args[1])
+        return ("billing_accounts", args[0])
 
     async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
         """The same statements one by one (for a runner without the batched path)."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
+from typing import Any
 
-import asyncpg
-
-from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_contracts import composio as c
 from cheatcode_runtime.eventstore import StoredEvent
 
@@ -35,7 +35,7 @@ class ComposioProfilesProjection(Projection):
     name = "composio_profiles"
     handles = frozenset(event.type_name for event in c.EVENTS)
 
-    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+    def statements(self, stored: StoredEvent) -> list[Statement]:
         event = stored.event
         at = event.occurred_at
         if isinstance(event, c.CredentialProfileCreated):
@@ -53,12 +53,16 @@ class ComposioProfilesProjection(Projection):
                 event.is_default_for_dashboard,
                 at,
             )
-            await conn.execute(INSERT, *row)
-        elif isinstance(event, c.CredentialProfileChanged):
+            return [(INSERT, row)]
+        if isinstance(event, c.CredentialProfileChanged):
             tools = json.dumps(event.enabled_tools) if event.enabled_tools is not None else None
             changes = (event.profile_name, event.display_name, event.is_active, event.is_default)
-            await conn.execute(CHANGE, event.profile_id, *changes, event.is_default_for_dashboard, tools, at)
-        elif isinstance(event, c.CredentialProfileUsed):
-            await conn.execute(USED, event.profile_id, at)
-        elif isinstance(event, c.CredentialProfileDeleted):
-            await conn.execute(DELETE, event.profile_id)
+            return [(CHANGE, (event.profile_id, *changes, event.is_default_for_dashboard, tools, at))]
+        if isinstance(event, c.CredentialProfileUsed):
+            return [(USED, (event.profile_id, at))]
+        if isinstance(event, c.CredentialProfileDeleted):
+            return [(DELETE, (event.profile_id,))]
+        return []
+
+    def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
+        return ("composio_profiles", args[0])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_api.domain.rows import message_row, thread_row, thread_touched_at, values
 from cheatcode_contracts.threads import MessageAdded, ThreadCreated
@@ -33,6 +36,9 @@ class ThreadsProjection(Projection):
             return [(TOUCH_THREAD, (event.thread_id, thread_touched_at(event)))]
         return []
 
+    def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
+        return ("threads", args[0])
+
 
 class MessagesProjection(Projection):
     name = "messages"
@@ -43,3 +49,6 @@ class MessagesProjection(Projection):
         if isinstance(event, MessageAdded):
             return [(INSERT_MESSAGE, tuple(values(message_row(event, stored.position))))]
         return []
+
+    def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
+        return ("messages", args[0])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncpg
+from collections.abc import Hashable
+from typing import Any
 
-from cheatcode_api.adapters.postgres.projection import Projection
+from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_contracts import deployments as d
 from cheatcode_runtime.eventstore import StoredEvent
 
@@ -64,51 +65,45 @@ class DeploymentsProjection(Projection):
     name = "deployments"
     handles = frozenset(event.type_name for event in d.EVENTS)
 
-    async def apply(self, conn: asyncpg.Connection, stored: StoredEvent) -> None:
+    def statements(self, stored: StoredEvent) -> list[Statement]:
         event = stored.event
         at = event.occurred_at
         if isinstance(event, d.DeploymentRequested):
-            await conn.execute(
-                INSERT_REQUESTED, event.deployment_id, event.project_id, event.user_id, MESSAGES["queued"], at
-            )
-            await conn.execute(UPSERT_PROJECT_LATEST, event.project_id, event.user_id, event.deployment_id, at)
-        elif isinstance(event, d.DeploymentSuperseded):
-            await conn.execute(SET_SUPERSEDED, event.deployment_id, at)
-        elif isinstance(event, d.DeploymentStarted):
-            await conn.execute(SET_ATTEMPT, event.deployment_id, "preparing", MESSAGES["preparing"], event.attempt, at)
-        elif isinstance(event, d.DeploymentResumed):
+            requested = (event.deployment_id, event.project_id, event.user_id, MESSAGES["queued"], at)
+            latest = (event.project_id, event.user_id, event.deployment_id, at)
+            return [(INSERT_REQUESTED, requested), (UPSERT_PROJECT_LATEST, latest)]
+        if isinstance(event, d.DeploymentSuperseded):
+            return [(SET_SUPERSEDED, (event.deployment_id, at))]
+        if isinstance(event, d.DeploymentStarted):
+            return [(SET_ATTEMPT, (event.deployment_id, "preparing", MESSAGES["preparing"], event.attempt, at))]
+        if isinstance(event, d.DeploymentResumed):
             message = MESSAGES["resumed"].format(attempt=event.attempt)
-            await conn.execute(SET_ATTEMPT, event.deployment_id, "preparing", message, event.attempt, at)
-        elif isinstance(event, d.DeploymentFilesCollected):
+            return [(SET_ATTEMPT, (event.deployment_id, "preparing", message, event.attempt, at))]
+        if isinstance(event, d.DeploymentFilesCollected):
             message = MESSAGES["pushing"].format(count=event.file_count)
-            await conn.execute(SET_FILES, event.deployment_id, message, event.file_count, at)
-        elif isinstance(event, d.DeploymentCreated):
-            await conn.execute(
-                SET_CREATED,
-                event.deployment_id,
-                MESSAGES["building"],
-                event.vercel_deployment_id,
-                event.vercel_project_name,
-                event.url,
-                event.ready_state,
-                at,
-            )
-            await conn.execute(
-                SET_PROJECT_CREATED,
-                event.project_id,
-                event.vercel_project_name,
-                event.vercel_project_id,
-                event.vercel_deployment_id,
-                event.url,
-                at,
-            )
-        elif isinstance(event, d.DeploymentProgressed):
-            await conn.execute(SET_RAW_STATE, event.deployment_id, event.ready_state, at)
-        elif isinstance(event, d.DeploymentRetrying):
+            return [(SET_FILES, (event.deployment_id, message, event.file_count, at))]
+        if isinstance(event, d.DeploymentCreated):
+            created = (event.deployment_id, MESSAGES["building"], event.vercel_deployment_id,
+                       event.vercel_project_name, event.url, event.ready_state, at)  # fmt: skip
+            project = (event.project_id, event.vercel_project_name, event.vercel_project_id,
+                       event.vercel_deployment_id, event.url, at)  # fmt: skip
+            return [(SET_CREATED, created), (SET_PROJECT_CREATED, project)]
+        if isinstance(event, d.DeploymentProgressed):
+            return [(SET_RAW_STATE, (event.deployment_id, event.ready_state, at))]
+        if isinstance(event, d.DeploymentRetrying):
             message = f"Retrying in {event.retry_in_seconds:g} s after: {event.error[:100]}"
-            await conn.execute(SET_STATE, event.deployment_id, "preparing", message, at)
-        elif isinstance(event, d.DeploymentSucceeded):
-            await conn.execute(SET_SUCCEEDED, event.deployment_id, event.url, event.ready_state, event.ready_at, at)
-            await conn.execute(SET_PROJECT_URL, event.project_id, event.url, at)
-        elif isinstance(event, d.DeploymentFailed):
-            await conn.execute(SET_FAILED, event.deployment_id, event.error[:500], event.ready_state, at)
+            return [(SET_STATE, (event.deployment_id, "preparing", message, at))]
+        if isinstance(event, d.DeploymentSucceeded):
+            succeeded = (event.deployment_id, event.url, event.ready_state, event.ready_at, at)
+            return [(SET_SUCCEEDED, succeeded), (SET_PROJECT_URL, (event.project_id, event.url, at))]
+        if isinstance(event, d.DeploymentFailed):
+            return [(SET_FAILED, (event.deployment_id, event.error[:500], event.ready_state, at))]
+        return []
+
+    def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
+        # Every statement touches one row, named by its first argument.
+        table = "project_deployments" if sql in PROJECT_STATEMENTS else "deployments"
+        return (table, args[0])
+
+
+PROJECT_STATEMENTS = frozenset({UPSERT_PROJECT_LATEST, SET_PROJECT_CREATED, SET_PROJECT_URL})

@@ -8,6 +8,7 @@ owner of their aggregate, learnt from the first event of that aggregate that nam
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from typing import Any
 
 from cheatcode_api.adapters.postgres.projection import Projection, Statement
@@ -86,3 +87,7 @@ class EventLogProjection(Projection):
 
     def statements(self, stored: StoredEvent) -> list[Statement]:
         return [(INSERT_EVENT, event_row(stored))]
+
+    def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
+        # The row is new (its position); what it shares with others is the aggregate's owner row.
+        return ("aggregate_owners", args[2], args[3])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_api.domain.rows import project_row, values
 from cheatcode_contracts.projects import ProjectCreated
@@ -24,3 +27,6 @@ class ProjectsProjection(Projection):
         if isinstance(event, ProjectCreated):
             return [(INSERT_PROJECT, tuple(values(project_row(event))))]
         return []
+
+    def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
+        return ("projects", args[0])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_contracts.sandbox import (
     SandboxCreated,
@@ -54,3 +57,7 @@ class SandboxesProjection(Projection):
         if isinstance(event, SandboxDeleted):
             return [(SET_STATUS, (event.sandbox_id, "deleted", None, None, at))]
         return []
+
+    def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
+        # The project row shares the projects projection's key: its insert comes first.
+        return ("projects", args[0]) if sql == SET_PROJECT_SANDBOX else ("sandboxes", args[0])
