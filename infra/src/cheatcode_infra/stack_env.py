@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cheatcode_infra import dev_issuer
@@ -56,6 +56,11 @@ class StackWiring:
     api_port: int
     llm_base_url: str | None  # the local mock model, when it runs
     encryption_key: str = ""  # master key list of the secrets box, from secrets/encryption-key
+    metrics_ports: Mapping[str, int] = field(default_factory=dict)  # service -> its /metrics port
+
+    def metrics_url(self, name: str) -> str | None:
+        port = self.metrics_ports.get(name)
+        return f"http://127.0.0.1:{port}/metrics" if port else None
 
 
 def service_env(name: str, wiring: StackWiring, base: Mapping[str, str]) -> dict[str, str]:
@@ -67,6 +72,8 @@ def service_env(name: str, wiring: StackWiring, base: Mapping[str, str]) -> dict
         CHEATCODE_NATS_USER=name,
         CHEATCODE_NATS_PASSWORD=wiring.nats_passwords[name],
     )
+    if name in wiring.metrics_ports:
+        env.setdefault("CHEATCODE_METRICS_PORT", str(wiring.metrics_ports[name]))
     if name == "api":
         env.update(
             CHEATCODE_DATABASE_URL=wiring.database_url,

@@ -99,6 +99,7 @@ class Supervisor:
             api_port=self.config.api_port,
             llm_base_url=llm_base_url,
             encryption_key=read_or_create_encryption_key(self.home.secrets / "encryption-key"),
+            metrics_ports={name: free_port() for name in stack_env.START_ORDER},
         )
         stack.push_async_callback(self._stop_services)
         for name in stack_env.START_ORDER:
@@ -234,6 +235,7 @@ class Supervisor:
             "children": {name: child.pid for name, child in self._children.items()},
             "logs": {name: str(child.spec.log_file) for name, child in self._children.items()},
             "restarts": {name: child.restarts for name, child in self._children.items()},
+            "metrics": {name: url for name in self._children if (url := wiring.metrics_url(name))},
         }
         partial = self.home.state_file.with_name(f"{self.home.state_file.name}.tmp")
         partial.write_text(json.dumps(state, indent=2) + "\n")
@@ -245,7 +247,7 @@ class Supervisor:
             token_hint = f"CHEATCODE_HOME={self.home.root} {token_hint}"
         # One line per process and where its log is; a metrics URL joins a line once the process serves one.
         width = max(len(name) for name in self._children)
-        processes = [f"    {name:<{width}}  log {child.spec.log_file}" for name, child in self._children.items()]
+        processes = [_process_line(name, child, width, wiring) for name, child in self._children.items()]
         print(
             f"{READY_LINE}\n"
             f"  API        http://{wiring.api_host}:{wiring.api_port}/api/health\n"
@@ -258,6 +260,11 @@ class Supervisor:
             + "\nCtrl-C stops everything.",
             flush=True,
         )
+
+
+def _process_line(name: str, child: SupervisedChild, width: int, wiring: stack_env.StackWiring) -> str:
+    url = wiring.metrics_url(name)
+    return f"    {name:<{width}}  log {child.spec.log_file}" + (f"  metrics {url}" if url else "")
 
 
 def _warn_missing_system_packages() -> None:

@@ -70,3 +70,12 @@ def test_the_api_starts_last() -> None:
 
 def test_a_missing_package_is_reported_not_raised() -> None:
     assert stack_env.missing_reason("does_not_exist_anywhere") is not None
+
+
+def test_each_service_serves_metrics_on_the_port_the_supervisor_chose() -> None:
+    ports = {"api": 9101, "agent": 9102}
+    wiring = stack_env.StackWiring(**{**vars(WIRING), "metrics_ports": ports})
+    assert stack_env.service_env("api", wiring, {})["CHEATCODE_METRICS_PORT"] == "9101"
+    assert stack_env.service_env("agent", wiring, {})["CHEATCODE_METRICS_PORT"] == "9102"
+    assert "CHEATCODE_METRICS_PORT" not in stack_env.service_env("billing", wiring, {})
+    assert wiring.metrics_url("agent") == "http://127.0.0.1:9102/metrics"
