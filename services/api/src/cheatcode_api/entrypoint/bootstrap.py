@@ -31,9 +31,13 @@ from cheatcode_api.adapters.health import (
 from cheatcode_api.adapters.model_catalog import ModelSettings, RemoteModelCatalog
 from cheatcode_api.adapters.nats import NatsCommandBus
 from cheatcode_api.adapters.nats.feature_flags import KvFeatureFlags
+from cheatcode_api.adapters.nats.kv_idempotency import KvIdempotencyStore
+from cheatcode_api.adapters.nats.kv_rate_limiter import KvRateLimiter
+from cheatcode_api.adapters.nats.log_reader import JetStreamLogReader
 from cheatcode_api.adapters.nats.streams import check_streams
-from cheatcode_api.adapters.postgres.composio_rows import PostgresComposioReads
+from cheatcode_api.adapters.postgres.audit_reads import PostgresAuditLog
 from cheatcode_api.adapters.postgres.billing_reads import PostgresBillingReads
+from cheatcode_api.adapters.postgres.composio_rows import PostgresComposioReads
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.deployment_rows import PostgresDeploymentReads
 from cheatcode_api.adapters.postgres.migrate import apply_migrations
@@ -46,12 +50,13 @@ from cheatcode_api.adapters.postgres.sandbox_rows import PostgresSandboxReads
 from cheatcode_api.adapters.postgres.waiter import PostgresCheckpointWaiter
 from cheatcode_api.config import Settings
 from cheatcode_api.entrypoint.container import Background, Container
+from cheatcode_api.entrypoint.observability import watch_projection_lag
 from cheatcode_api.ports.auth import TokenVerifier
 from cheatcode_api.ports.health import HealthProbe
 from cheatcode_api.streaming import RunStreamHub, connect_streaming
 from cheatcode_contracts import build_registry
 from cheatcode_contracts.catalog import SERVICES
-from cheatcode_contracts.streams import ALL_STREAMS
+from cheatcode_contracts.streams import ALL_STREAMS, EVENTS
 from cheatcode_runtime.nats import answer_pings, connect
 
 log = logging.getLogger(__name__)
@@ -85,7 +90,14 @@ class Infrastructure(Background):
             self.tasks = [
                 asyncio.create_task(self.runner.run(), name="projection-runner"),
                 asyncio.create_task(self.waiter.listen(), name="checkpoint-listener"),
+                asyncio.create_task(
+                    watch_projection_lag(self._stream_head, self.waiter.checkpoint, self.runner.names),
+                    name="projection-lag-metric",
+                ),
             ]
+
+    async def _stream_head(self) -> int:
+        return int((await self.js.stream_info(EVENTS.name)).state.last_seq)
 
     # The old names, still used by tests and benchmarks.
     def start_background(self) -> None:
@@ -220,9 +232,13 @@ async def build_infrastructure(settings: Settings) -> Infrastructure:
         model_catalog=RemoteModelCatalog(ModelSettings(), js),
         run_streams=streams,
         health_probes=probes,
+        rate_limiter=await KvRateLimiter.open(js) if settings.rate_limits_enabled else None,
+        idempotency=await KvIdempotencyStore.open(js),
+        audit=PostgresAuditLog(pool),
+        log_reader=JetStreamLogReader(js, build_registry()),
+        rebuilder=build_rebuilder(settings, js),
         background=infrastructure,
         feature_flags=infrastructure.feature_flags,
-        rebuilder=build_rebuilder(settings, js),
     )
     infrastructure.pings = await answer_pings(nc, service=SERVICE, instance_id=settings.instance_id)
     return infrastructure

@@ -18,6 +18,7 @@ from cheatcode_api.handlers.composio import ComposioDeps
 from cheatcode_api.handlers.deployments import DeploymentDeps
 from cheatcode_api.handlers.sandboxes import SandboxDeps
 from cheatcode_api.ports.agent_runs import RunReads
+from cheatcode_api.ports.audit import AuditLog, LogReader
 from cheatcode_api.ports.auth import TokenVerifier
 from cheatcode_api.ports.billing import BillingReads
 from cheatcode_api.ports.commands import CommandBus
@@ -25,7 +26,9 @@ from cheatcode_api.ports.composio import ComposioReads
 from cheatcode_api.ports.deployments import DeploymentReads
 from cheatcode_api.ports.feature_flags import FeatureFlags
 from cheatcode_api.ports.health import HealthProbe
+from cheatcode_api.ports.idempotency import IdempotencyStore
 from cheatcode_api.ports.model_catalog import ModelCatalog
+from cheatcode_api.ports.rate_limits import RateLimiter
 from cheatcode_api.ports.read_models import CheckpointWaiter, ReadModels
 from cheatcode_api.ports.rebuild import ReadModelRebuilder
 from cheatcode_api.ports.run_streams import RunStreams
@@ -76,10 +79,14 @@ class Container:
     run_streams: RunStreams  # agent-run output → SSE
     health_probes: Sequence[HealthProbe] = ()
     billing_reads: BillingReads | None = None  # None: billing read routes answer 503
+    rate_limiter: RateLimiter | None = None  # None: no rate limits
+    idempotency: IdempotencyStore | None = None  # None: Idempotency-Key is ignored
+    audit: AuditLog | None = None  # None: the admin audit routes answer 503
+    log_reader: LogReader | None = None
+    rebuilder: ReadModelRebuilder | None = None  # None: POST /admin/read-models/rebuild answers 503
     deployment_reads: DeploymentReads | None = None  # None: deployment routes answer 503
     composio_reads: ComposioReads | None = None  # None: Composio routes answer 503
     feature_flags: FeatureFlags | None = None  # None: the feature-flag routes are not mounted
-    rebuilder: ReadModelRebuilder | None = None  # None: POST /admin/read-models/rebuild answers 503
     background: Background = field(default_factory=NoBackground)
     _deployment_deps: DeploymentDeps | None = field(default=None, init=False, repr=False)
 

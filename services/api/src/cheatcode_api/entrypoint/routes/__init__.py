@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cheatcode_api.entrypoint.routes import (
+    admin_audit,
     admin_rebuild,
     agent_runs,
     billing,
@@ -46,5 +47,6 @@ def all_routers() -> list[APIRouter]:
         composio.router,
         composio_secure.router,
         welcome_email.router,
+        admin_audit.router,
         admin_rebuild.router,
     ]
