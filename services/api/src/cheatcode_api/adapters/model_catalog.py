@@ -38,7 +38,7 @@ KV_KEY = "openrouter_programming"
 
 
 class ModelSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="CHEATCODE_MODELS_", extra="ignore", populate_by_name=True)
 
     openrouter_api_key: SecretStr | None = Field(default=None, validation_alias="OPENROUTER_API_KEY")
     openrouter_url: str = Field(default="https://openrouter.ai/api/v1", validation_alias="CHEATCODE_OPENROUTER_URL")
