@@ -37,6 +37,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 PROJECTS_PER_USER = 5
 RUNS_PER_PROJECT = 3
 INTERLEAVED = 40  # conversations going on at once
+REPLY = "I will create the page with a hero, a form and a footer. " * 3
 
 
 def _uid(rng: random.Random) -> str:
@@ -47,51 +48,112 @@ def _project(rng: random.Random, user: str, clock: Iterator[datetime]) -> list[E
     project, sandbox, thread = _uid(rng), _uid(rng), _uid(rng)
     events: list[Event] = [
         ProjectCreated(project_id=project, user_id=user, name=f"app {project[:8]}", occurred_at=next(clock)),
-        SandboxCreated(sandbox_id=sandbox, project_id=project, user_id=user, preview_token=_uid(rng),
-                       occurred_at=next(clock)),  # fmt: skip
-        SandboxStarted(sandbox_id=sandbox, project_id=project, user_id=user, host_instance_id="sandbox-1",
-                       occurred_at=next(clock)),  # fmt: skip
+        SandboxCreated(
+            sandbox_id=sandbox, project_id=project, user_id=user, preview_token=_uid(rng), occurred_at=next(clock)
+        ),
+        SandboxStarted(
+            sandbox_id=sandbox, project_id=project, user_id=user, host_instance_id="sandbox-1", occurred_at=next(clock)
+        ),
         ThreadCreated(thread_id=thread, project_id=project, user_id=user, occurred_at=next(clock)),
     ]
     for _ in range(RUNS_PER_PROJECT):
         run, prompt = _uid(rng), _uid(rng)
-        events.append(MessageAdded(thread_id=thread, message_id=prompt, type="user", is_llm_message=True,
-                                   content={"role": "user", "content": "Build me a landing page with a form"},
-                                   occurred_at=next(clock)))  # fmt: skip
-        events.append(RunRequested(run_id=run, thread_id=thread, project_id=project, user_id=user,
-                                   model_name="gpt-4o-mini", triggering_message_id=prompt,
-                                   occurred_at=next(clock)))  # fmt: skip
+        events.append(
+            MessageAdded(
+                thread_id=thread,
+                message_id=prompt,
+                type="user",
+                is_llm_message=True,
+                content={"role": "user", "content": "Build me a landing page with a form"},
+                occurred_at=next(clock),
+            )
+        )
+        events.append(
+            RunRequested(
+                run_id=run,
+                thread_id=thread,
+                project_id=project,
+                user_id=user,
+                model_name="gpt-4o-mini",
+                triggering_message_id=prompt,
+                occurred_at=next(clock),
+            )
+        )
         events.append(RunStarted(run_id=run, worker_id="agent-1", occurred_at=next(clock)))
         for call in range(2):
-            events.append(MessageAdded(thread_id=thread, message_id=_uid(rng), type="assistant",
-                                       is_llm_message=True, agent_run_id=run, occurred_at=next(clock),
-                                       content={"role": "assistant", "content": "I'll create the page." * 8}))  # fmt: skip
-            events.append(MessageAdded(thread_id=thread, message_id=_uid(rng), type="tool", is_llm_message=True,
-                                       agent_run_id=run, occurred_at=next(clock),
-                                       content={"tool": "write_file", "result": {"ok": True, "path": "app/page.tsx"}},
-                                       metadata={"tool_call_id": _uid(rng)}))  # fmt: skip
+            events.append(
+                MessageAdded(
+                    thread_id=thread,
+                    message_id=_uid(rng),
+                    type="assistant",
+                    is_llm_message=True,
+                    agent_run_id=run,
+                    occurred_at=next(clock),
+                    content={"role": "assistant", "content": REPLY},
+                )
+            )
+            events.append(
+                MessageAdded(
+                    thread_id=thread,
+                    message_id=_uid(rng),
+                    type="tool",
+                    is_llm_message=True,
+                    agent_run_id=run,
+                    occurred_at=next(clock),
+                    content={"tool": "write_file", "result": {"ok": True, "path": "app/page.tsx"}},
+                    metadata={"tool_call_id": _uid(rng)},
+                )
+            )
             at = next(clock)
-            events.append(TokensCharged(user_id=user, run_id=run, call_index=call, thread_id=thread, project_id=project,
-                                        model="gpt-4o-mini", prompt_tokens=1200, completion_tokens=300,
-                                        total_tokens=1500, charged_tokens=1500, balance_after=1_000_000 - 1500 * call,
-                                        estimated_cost_usd=0.0004, used_at=at, occurred_at=at))  # fmt: skip
-        events.append(MessageAdded(thread_id=thread, message_id=_uid(rng), type="assistant_response_end",
-                                   is_llm_message=False, agent_run_id=run, content={}, occurred_at=next(clock)))  # fmt: skip
+            events.append(
+                TokensCharged(
+                    user_id=user,
+                    run_id=run,
+                    call_index=call,
+                    thread_id=thread,
+                    project_id=project,
+                    model="gpt-4o-mini",
+                    prompt_tokens=1200,
+                    completion_tokens=300,
+                    total_tokens=1500,
+                    charged_tokens=1500,
+                    balance_after=1_000_000 - 1500 * call,
+                    estimated_cost_usd=0.0004,
+                    used_at=at,
+                    occurred_at=at,
+                )
+            )
+        events.append(
+            MessageAdded(
+                thread_id=thread,
+                message_id=_uid(rng),
+                type="assistant_response_end",
+                is_llm_message=False,
+                agent_run_id=run,
+                content={},
+                occurred_at=next(clock),
+            )
+        )
         events.append(RunCompleted(run_id=run, occurred_at=next(clock)))
     return events
 
 
-def generate(count: int, seed: int = 12) -> list[Event]:
+def generate(count: int, seed: int = 12, first_user: int = 0) -> list[Event]:
     """About ``count`` events (whole conversations), in the order concurrent users make them."""
     rng = random.Random(seed)
     ticks = (START + timedelta(milliseconds=n) for n in range(10**9))
     conversations: list[list[Event]] = []
-    total, users = 0, 0
+    total, users = 0, first_user
     while total < count:
         user = f"user_{users:05d}"
         users += 1
-        opened = AccountOpened(user_id=user, quota_total=1_000_000, quota_remaining=1_000_000,
-                               resets_at=START + timedelta(days=30), occurred_at=next(ticks))  # fmt: skip
+        opened = AccountOpened(
+            user_id=user,
+            quota_total=1_000_000,
+            quota_remaining=1_000_000,
+            resets_at=START + timedelta(days=30),
+            occurred_at=next(ticks),
+        )
         for index in range(PROJECTS_PER_USER):
             conversation = ([opened] if index == 0 else []) + _project(rng, user, ticks)
             conversations.append(conversation)
