@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from nats.aio.client import Client
 
 from cheatcode_agent.ports.llm_keys import RunKey, RunKeyUnavailableError, RunLlmKeys
 from cheatcode_contracts.billing import ResolveRunLlmKey, RunLlmKey
 from cheatcode_runtime.nats import CommandClient, CommandRejectedError, CommandUnavailableError
+
+logger = logging.getLogger("cheatcode.agent.llm_keys")
 
 
 class NatsRunLlmKeys(RunLlmKeys):
@@ -19,7 +23,13 @@ class NatsRunLlmKeys(RunLlmKeys):
             reply = await self._commands.ask(
                 ResolveRunLlmKey(user_id=user_id, run_id=run_id), RunLlmKey, wait=self._wait
             )
-        except (CommandUnavailableError, CommandRejectedError) as error:
+        except CommandUnavailableError as error:
+            # Billing is down (or not deployed). The start gate already asked billing when the
+            # run was requested, so this is a run picked up during an outage: it goes on with the
+            # system key, as the in-run billing check does, rather than failing every run.
+            logger.warning("billing did not answer for run %s's LLM key (%s): using the system key", run_id, error)
+            return RunKey(byok=False)
+        except CommandRejectedError as error:
             raise RunKeyUnavailableError(f"billing could not resolve the run's LLM key: {error}") from None
         key = reply.api_key.get_secret_value() if reply.api_key is not None else None
         return RunKey(byok=reply.byok, api_key=key)

@@ -12,8 +12,9 @@ BYOK_KEY_MISSING = (
 
 
 class RunKeyUnavailableError(Exception):
-    """Billing could not say which key to use; the run must not guess (a byok account would
-    silently run on the system key, uncharged)."""
+    """Billing answered but could not say which key to use: the run must not guess (a byok
+    account would silently run on the system key). When billing does not answer at all, the
+    adapter uses the system key (see adapters/nats_llm_keys.py)."""
 
 
 @dataclass(frozen=True)
