@@ -1,0 +1,56 @@
+"""StatementBatch: few executemany rounds, never reordering statements of one key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cheatcode_api.adapters.postgres.projection import StatementBatch
+
+
+class RecordingConnection:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[tuple[Any, ...]]]] = []
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        self.calls.append((sql, [args]))
+
+    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.calls.append((sql, rows))
+
+
+def by_first_argument(sql: str, args: tuple[Any, ...]) -> str:
+    return str(args[0])
+
+
+def executed(conn: RecordingConnection) -> list[tuple[str, tuple[Any, ...]]]:
+    return [(sql, row) for sql, rows in conn.calls for row in rows]
+
+
+async def test_statements_of_different_keys_share_rounds_and_each_key_keeps_its_order() -> None:
+    batch, conn = StatementBatch(), RecordingConnection()
+    for user in ("a", "b", "c"):  # per user: open, charge, charge
+        batch.add([("OPEN", (user,))], by_first_argument)
+        batch.add([("CHARGE", (user, 1)), ("CHARGE", (user, 2))], by_first_argument)
+    await batch.flush(conn)  # type: ignore[arg-type]
+    assert [sql for sql, _ in conn.calls] == ["OPEN", "CHARGE"]
+    for user in ("a", "b", "c"):
+        mine = [(sql, row) for sql, row in executed(conn) if row[0] == user]
+        assert mine == [("OPEN", (user,)), ("CHARGE", (user, 1)), ("CHARGE", (user, 2))]
+
+
+async def test_a_key_that_alternates_statements_gets_a_round_per_change() -> None:
+    batch, conn = StatementBatch(), RecordingConnection()
+    batch.add([("OPEN", ("a",)), ("CHARGE", ("a", 1)), ("OPEN", ("a",)), ("OPEN", ("b",))], by_first_argument)
+    await batch.flush(conn)  # type: ignore[arg-type]
+    assert conn.calls == [("OPEN", [("a",), ("b",)]), ("CHARGE", [("a", 1)]), ("OPEN", [("a",)])]
+
+
+async def test_unkeyed_statements_keep_the_batch_order_around_them() -> None:
+    batch, conn = StatementBatch(), RecordingConnection()
+    batch.add([("INSERT", ("a",))], by_first_argument)
+    batch.add([("BARRIER", ("x",))])  # no key: after everything before, before everything after
+    batch.add([("INSERT", ("b",))], by_first_argument)
+    await batch.flush(conn)  # type: ignore[arg-type]
+    assert [sql for sql, _ in conn.calls] == ["INSERT", "BARRIER", "INSERT"]
+    await batch.flush(conn)  # type: ignore[arg-type]
+    assert len(conn.calls) == 3  # flushed statements are not sent twice
