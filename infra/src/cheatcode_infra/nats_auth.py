@@ -21,6 +21,7 @@ from pathlib import Path
 
 from cheatcode_contracts import billing, composio, sandbox
 from cheatcode_contracts.catalog import subject_for
+from cheatcode_contracts.maintenance import MAINTENANCE_TASKS
 from cheatcode_contracts.streams import ALL_STREAMS
 from cheatcode_contracts.subjects import (
     COMMAND_PREFIX,
@@ -125,8 +126,9 @@ GRANTS: dict[str, Grant] = {
     "integrations": Grant(
         publish=(
             *_events("integration", "deployment", "credential_profiles", "email"),
-            # deployments read workspaces; the maintenance scheduler sends billing's quota reset
-            *(subject_for(command) for command in (sandbox.ListFiles, sandbox.ReadFile, billing.ResetQuotas)),
+            # deployments read workspaces; the maintenance scheduler sends every MAINTENANCE_TASKS command
+            *(subject_for(command) for command in (sandbox.ListFiles, sandbox.ReadFile)),
+            *(subject_for(task.command()) for task in MAINTENANCE_TASKS),
         ),
         subscribe=(service_commands_filter("integrations"),),
         kv_buckets=(

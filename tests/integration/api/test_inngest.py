@@ -19,6 +19,7 @@ from cheatcode_api.entrypoint.inngest import install_inngest
 from cheatcode_api.ports.commands import CommandBus
 from cheatcode_contracts import Command, CommandReply
 from cheatcode_contracts.billing import ResetQuotas
+from cheatcode_contracts.maintenance import MAINTENANCE_TASKS
 from tests.support.http_thread import serve_in_thread
 
 
@@ -60,13 +61,14 @@ def test_introspection_sync_and_a_call(monkeypatch: pytest.MonkeyPatch, dev_serv
         introspection = httpx.get(f"{base}/api/inngest")
         assert introspection.status_code == 200, introspection.text
         body = introspection.json()
-        assert body["function_count"] == 1 and body["mode"] == "dev"
+        assert body["function_count"] == len(MAINTENANCE_TASKS) and body["mode"] == "dev"
 
         synced = httpx.put(f"{base}/api/inngest")
         assert synced.status_code == 200, synced.text
         (sync,) = registered
         assert sync["appname"] == "cheatcode-backend"
-        assert [fn["id"] for fn in sync["functions"]] == ["cheatcode-backend-reset-monthly-quotas"]
+        ids = [f"cheatcode-backend-{task.fn_id}" for task in MAINTENANCE_TASKS]
+        assert [fn["id"] for fn in sync["functions"]] == ids
         assert sync["functions"][0]["triggers"] == [{"cron": "0 * * * *"}]
         assert sync["url"] == f"{base}/api/inngest" and sync["framework"] == "fast_api"
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from cheatcode_contracts import Command, CommandReply
 from cheatcode_contracts.billing import ResetQuotas
+from cheatcode_contracts.catalog import COMMAND_OWNERS, subject_for
 from cheatcode_contracts.maintenance import MAINTENANCE_TASKS, inngest_configured
+from cheatcode_infra.nats_auth import GRANTS
 from cheatcode_integrations.adapters.memory_leases import MemoryLeases
 from cheatcode_integrations.handlers.maintenance import MaintenanceScheduler
 
 
 async def test_one_command_per_period_across_replicas() -> None:
+    hourly = tuple(task for task in MAINTENANCE_TASKS if task.fn_id == "reset-monthly-quotas")
     sent: list[Command] = []
 
     async def send(command: Command) -> CommandReply:
@@ -18,13 +21,21 @@ async def test_one_command_per_period_across_replicas() -> None:
 
     now = [7200.0]
     leases = MemoryLeases(ttl=10_000)
-    one = MaintenanceScheduler(MAINTENANCE_TASKS, send, leases, "a", clock=lambda: now[0])
-    two = MaintenanceScheduler(MAINTENANCE_TASKS, send, leases, "b", clock=lambda: now[0])
+    one = MaintenanceScheduler(hourly, send, leases, "a", clock=lambda: now[0])
+    two = MaintenanceScheduler(hourly, send, leases, "b", clock=lambda: now[0])
     assert await one.tick() == ["reset-monthly-quotas-2"]
     assert await two.tick() == [] and await one.tick() == []
     now[0] += 3600
     assert await two.tick() == ["reset-monthly-quotas-3"]
     assert [type(c) for c in sent] == [ResetQuotas, ResetQuotas]
+
+
+def test_every_task_has_an_owner_and_integrations_may_send_it() -> None:
+    grant = GRANTS["integrations"].publish
+    for task in MAINTENANCE_TASKS:
+        command = task.command()
+        assert type(command) in COMMAND_OWNERS
+        assert subject_for(command) in grant
 
 
 def test_inngest_configured_by_its_environment() -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from cheatcode_contracts.base import Command
 from cheatcode_contracts.billing import ResetQuotas
+from cheatcode_contracts.runs import ReconcileStaleRuns
 
 INNGEST_APP_ID = "cheatcode-backend"
 
@@ -33,6 +34,13 @@ MAINTENANCE_TASKS: tuple[MaintenanceTask, ...] = (
         interval_seconds=3600.0,
         command=lambda: ResetQuotas(),
         description="billing: start a new quota period for every account whose period ended",
+    ),
+    MaintenanceTask(
+        fn_id="reconcile-stale-agent-runs",
+        cron="*/10 * * * *",  # the original's cadence
+        interval_seconds=600.0,
+        command=lambda: ReconcileStaleRuns(),
+        description="agent: end runs unfinished past the maximum duration plus slack (no live worker)",
     ),
 )
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from cheatcode_contracts.base import Command, Event, new_id
 from cheatcode_contracts.projects import AppType
@@ -177,6 +177,28 @@ class StopRun(Command):
     reason: str = "Stopped by user"
 
 
+class ReconcileStaleRuns(Command):
+    """End runs left unfinished past the maximum run duration plus ``slack_seconds`` since
+    their last lifecycle event (a worker that vanished after its RunRequested was acked, or a
+    ``stopping`` run whose worker is gone): ``stopping`` ones end ``stopped``, the others
+    ``failed``. The scheduled safety net of reference §15 ``reconcile-stale-agent-runs``.
+    Reply ``result``: :class:`StaleRunReport`."""
+
+    type_name: ClassVar[str] = "run.reconcile_stale"
+
+    slack_seconds: float = Field(default=300.0, ge=0)
+
+    def reply_timeout(self, default: float) -> float:
+        return max(default, 60.0)  # visits every unfinished run
+
+
+class StaleRunReport(BaseModel):
+    unfinished: int  # runs whose last event is not terminal
+    failed: int  # of those, ended ``failed`` now
+    stopped: int  # of those, ended ``stopped`` now (a stop had been asked)
+    run_ids: list[str] = Field(default_factory=list)  # the runs ended now
+
+
 EVENTS: tuple[type[Event], ...] = (
     RunRequested,
     RunStarted,
@@ -186,7 +208,7 @@ EVENTS: tuple[type[Event], ...] = (
     RunStopped,
     UsageRecorded,
 )
-COMMANDS: tuple[type[Command], ...] = (StartRun, StopRun)
+COMMANDS: tuple[type[Command], ...] = (StartRun, StopRun, ReconcileStaleRuns)
 
 
 __all__ = [
@@ -197,6 +219,7 @@ __all__ = [
     "TERMINAL_STATUSES",
     "USAGE",
     "USAGE_EVENTS_FILTER",
+    "ReconcileStaleRuns",
     "RunCompleted",
     "RunFailed",
     "RunRequested",
@@ -204,6 +227,7 @@ __all__ = [
     "RunStatus",
     "RunStopRequested",
     "RunStopped",
+    "StaleRunReport",
     "StartRun",
     "StopRun",
     "UsageRecorded",

@@ -10,16 +10,18 @@ from dataclasses import replace
 
 from cheatcode_agent import SERVICE
 from cheatcode_agent.adapters.jetstream_run_output import JetStreamRunOutput
+from cheatcode_agent.adapters.jetstream_unfinished_runs import JetStreamUnfinishedRuns
 from cheatcode_agent.adapters.kv_project_runs import KvProjectRuns
 from cheatcode_agent.adapters.mcp_client import StreamableHttpMcp
+from cheatcode_agent.adapters.nats_billing import NatsBilling
 from cheatcode_agent.adapters.nats_llm_keys import NatsRunLlmKeys
 from cheatcode_agent.adapters.nats_mcp_servers import NatsMcpServers
-from cheatcode_agent.adapters.nats_billing import NatsBilling
 from cheatcode_agent.adapters.nats_sandbox import NatsSandbox
 from cheatcode_agent.adapters.openai_llm import OpenAiLlm, UnconfiguredLlm, choose_endpoint
 from cheatcode_agent.config import RunSettings, Settings
 from cheatcode_agent.entrypoint.app import AgentDeps, Registration, document_event
 from cheatcode_agent.handlers.aggregates import Aggregates
+from cheatcode_agent.handlers.reconcile_runs import ReconcileDeps, reconcile_stale_runs
 from cheatcode_agent.handlers.run_policy import RunPolicy
 from cheatcode_agent.handlers.run_worker import RunWorker
 from cheatcode_agent.handlers.runs import RunCommandDeps, start_run, stop_run
@@ -27,8 +29,8 @@ from cheatcode_agent.handlers.runs_loop import LoopDeps
 from cheatcode_agent.ports.llm import LlmPort
 from cheatcode_agent.tools import default_toolbox
 from cheatcode_agent.tools.mcp import McpTools
-from cheatcode_contracts import build_registry
-from cheatcode_contracts.runs import EVENTS as RUN_EVENTS, RUN_EVENTS_FILTER, StartRun, StopRun
+from cheatcode_contracts import build_registry, utc_now
+from cheatcode_contracts.runs import EVENTS as RUN_EVENTS, RUN_EVENTS_FILTER, ReconcileStaleRuns, StartRun, StopRun
 from cheatcode_runtime.consumer import ConsumerSpec, DurableConsumer
 from cheatcode_runtime.nats import CommandClient
 from cheatcode_runtime.service import Late, ServiceHost, register_command
@@ -77,6 +79,7 @@ def register_runs_from_env(host: ServiceHost, deps: AgentDeps) -> None:
 def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> None:
     commands: Late[RunCommandDeps] = Late("run command deps")
     consumer: Late[DurableConsumer] = Late("run consumer")
+    reconcile: Late[ReconcileDeps] = Late("reconcile deps")
     llm: Late[LlmPort] = Late("llm")
     service = deps.settings
 
@@ -92,6 +95,8 @@ def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> 
         )
         project_runs = await KvProjectRuns.open(js)
         commands.set(RunCommandDeps(Aggregates.over(store), output, project_runs, settings.default_model))
+        unfinished = JetStreamUnfinishedRuns(js, stream=service.events_stream, timeout=service.event_store_timeout)
+        reconcile.set(ReconcileDeps(Aggregates.over(store), store, unfinished, output, settings.max_duration, utc_now))
         llm.set(build_llm(settings))
         mcp = McpTools(NatsMcpServers(client), StreamableHttpMcp(), connect_timeout=settings.mcp_connect_timeout)
         loop_deps = LoopDeps(llm.get(), NatsSandbox(client), store, default_toolbox(), settings.limits(), mcp,
@@ -115,5 +120,8 @@ def register_runs(host: ServiceHost, deps: AgentDeps, settings: RunSettings) -> 
     host.app.on_shutdown(on_shutdown)
     register_command(host.broker, StartRun, lambda command: start_run(command, commands.get()), service=SERVICE)
     register_command(host.broker, StopRun, lambda command: stop_run(command, commands.get()), service=SERVICE)
+    register_command(
+        host.broker, ReconcileStaleRuns, lambda command: reconcile_stale_runs(command, reconcile.get()), service=SERVICE
+    )
     for event in RUN_EVENTS:
         document_event(host, event)
