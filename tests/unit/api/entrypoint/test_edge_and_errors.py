@@ -76,6 +76,34 @@ async def test_unstorable_text_is_422_with_a_clear_detail(
     assert api.bus.sent == []
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type", "detail"),
+    [
+        (
+            b'--X\r\nContent-Disposition: form-data; name="prompt"\r\n\r\na\x00b\r\n--X--\r\n',
+            "multipart/form-data; boundary=X",
+            "form field 'prompt'",
+        ),
+        (
+            b'--X\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nhi\r\n'
+            b'--X\r\nContent-Disposition: form-data; name="files"; filename="a\x00.txt"\r\n\r\ndata\r\n--X--\r\n',
+            "multipart/form-data; boundary=X",
+            "the file name of form field 'files'",
+        ),
+        (b"prompt=hi&model_name=m%00", "application/x-www-form-urlencoded", "form field 'model_name'"),
+    ],
+)
+async def test_nul_in_a_form_is_422_before_anything_is_sent(
+    http: httpx.AsyncClient, api: InMemoryApi, content: bytes, content_type: str, detail: str
+) -> None:
+    response = await http.post(
+        "/api/agent/initiate", content=content, headers={**bearer(), "Content-Type": content_type}
+    )
+    assert response.status_code == 422, response.text
+    assert detail in response.json()["detail"] and "U+0000" in response.json()["detail"]
+    assert api.bus.sent == []
+
+
 async def test_a_surrogate_pair_is_ordinary_text(http: httpx.AsyncClient) -> None:
     response = await http.post(
         "/api/projects", content=b'{"name": "smile \\ud83d\\ude00"}', headers={**JSON, **bearer()}
@@ -117,3 +145,15 @@ async def test_another_users_project_is_404_and_the_owner_reads_it(http: httpx.A
     assert (await http.get(f"/api/projects/{created['id']}", headers=bearer("bob"))).status_code == 404
     mine = await http.get(f"/api/projects/{created['id']}", headers=bearer("alice"))
     assert mine.status_code == 200 and mine.json()["name"] == "App"
+
+
+async def test_relayed_preview_traffic_is_not_checked_for_text(http: httpx.AsyncClient) -> None:
+    """A dev server's own requests may carry any JSON: the proxy relays it (here: no such sandbox)."""
+    path = f"/api/preview/{THREAD}/token/3000/api"
+    response = await http.post(path, content=b'{"k": "a\\u0000\\ud800"}', headers=JSON)
+    assert response.status_code == 404, response.text
+
+
+async def test_a_json_body_a_route_parses_itself_is_checked_too(http: httpx.AsyncClient) -> None:
+    response = await http.post("/api/health", content=b'{"k": "\\ud800"}', headers=JSON)
+    assert response.status_code in (405, 422), response.text

@@ -7,9 +7,9 @@
    surrogate (``"\\ud800"`` is valid JSON) cannot be encoded as UTF-8 for NATS or the database.
    Both are refused with 422 and a detail naming where they were, in the path, the query and
    JSON bodies, before anything is sent; a body that is not UTF-8 is refused the same way.
-   Form fields (multipart, urlencoded) are not checked here: the form parser decodes invalid
-   UTF-8 with replacement characters (so no surrogate can arise), and a NUL in them reaches
-   only stores that strip it (the projections, ``domain.text.strip_nul``) or refuse it.
+   Form bodies (multipart, urlencoded) are parsed here once (FastAPI reuses the parsed form)
+   and their field values and file names checked the same way; the parser decodes invalid
+   UTF-8 with replacement characters, so there only a NUL can arrive.
 
 ``create_app`` passes every router through :func:`at_the_edge` before including it, so a new
 router needs nothing special: a plain ``APIRouter()`` gets these checks too.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response, routing
 from fastapi.dependencies.models import Dependant
@@ -30,6 +30,15 @@ from cheatcode_api.entrypoint.deps import AUTHENTICATION, authenticate_first
 from cheatcode_api.handlers.errors import ApiError
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+F = TypeVar("F", bound=Callable[..., Any])
+RELAYED = "__cheatcode_relayed__"
+
+
+def relayed(endpoint: F) -> F:
+    """Mark a route whose body is relayed untouched to someone else's server (the preview
+    proxy): its text is theirs, so the storable-text check does not apply (auth still does)."""
+    setattr(endpoint, RELAYED, True)
+    return endpoint
 
 
 class UnstorableTextError(ApiError):
@@ -42,11 +51,13 @@ class EdgeRoute(APIRoute):
         route = self._as_included()
         check = next((call for call in _calls(route.dependant) if call in AUTHENTICATION), None)
         takes_body = route.body_field is not None
+        checks_text = not getattr(self.endpoint, RELAYED, False)
 
         async def at_the_edge(request: Request) -> Response:
             if check is not None:
                 await authenticate_first(request, check)
-            await refuse_unstorable_text(request, body=takes_body)
+            if checks_text:
+                await refuse_unstorable_text(request, body=takes_body)
             return await handler(request)
 
         return at_the_edge
@@ -85,7 +96,11 @@ async def refuse_unstorable_text(request: Request, *, body: bool) -> None:
     for key, value in request.query_params.multi_items():
         _refuse(key, "a query parameter name")
         _refuse(value, f"query parameter {key!r}")
-    if body and _is_json(request.headers.get("content-type")):
+    content_type = request.headers.get("content-type")
+    if body and _is_form(content_type):
+        await _refuse_in_form(request)
+    # A declared JSON body is checked even where the route parses it itself (``Request.json()``).
+    elif (content_type is not None and _is_json(content_type)) or (content_type is None and body):
         raw = await request.body()
         if not raw:
             return
@@ -99,6 +114,34 @@ async def refuse_unstorable_text(request: Request, *, body: bool) -> None:
             return  # FastAPI answers malformed (or absurdly nested) JSON itself, with a 4xx
         _refuse(value, "the request body")
         request._json = value  # starlette's cache: FastAPI reads this instead of parsing again
+
+
+async def _refuse_in_form(request: Request) -> None:
+    form = await request.form(**_form_limits(request))  # cached on the request: parsed once
+    try:
+        for key, value in form.multi_items():
+            _refuse(key, "a form field name")
+            if isinstance(value, str):
+                _refuse(value, f"form field {key!r}")
+            else:
+                _refuse(value.filename or "", f"the file name of form field {key!r}")
+    except UnstorableTextError:
+        await form.close()
+        raise
+
+
+def _form_limits(request: Request) -> Any:
+    """The limits FastAPI would parse this route's form with (a router may set its own)."""
+    resolve = getattr(routing, "_resolve_form_limits", None)
+    scope_key = getattr(routing, "_FASTAPI_SCOPE_KEY", None)
+    if resolve is None or scope_key is None:
+        return {}
+    return resolve(request.scope.get(scope_key, {}), None)
+
+
+def _is_form(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media in ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def _refuse(value: object, where: str) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from cheatcode_api.entrypoint.deps import AdminAccess, ContainerDep
+from cheatcode_api.entrypoint.routes.ids import uuid_or_404
 from cheatcode_api.handlers import audit
 from cheatcode_api.ports.audit import MAX_PAGE, EventQuery
 from cheatcode_contracts.audit import FoldAggregate, FoldedAggregate
@@ -56,13 +57,13 @@ async def events(
 async def run_frames(
     _: AdminAccess, deps: Deps, run_id: str, from_: Annotated[int, Query(alias="from", ge=0)] = 0
 ) -> dict[str, Any]:
-    return await audit.run_frames(deps, run_id, from_)
+    return await audit.run_frames(deps, uuid_or_404(run_id, audit.NOT_FOUND), from_)  # ids name subjects
 
 
 @router.get("/runs/{run_id}/timeline")
 async def run_timeline(_: AdminAccess, deps: Deps, run_id: str) -> dict[str, Any]:
     try:
-        return await audit.run_timeline(deps, run_id)
+        return await audit.run_timeline(deps, uuid_or_404(run_id, audit.NOT_FOUND))
     except audit.RunNotFoundError as error:
         raise HTTPException(status_code=404, detail=str(error)) from None
 

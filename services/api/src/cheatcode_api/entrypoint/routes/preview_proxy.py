@@ -23,6 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from cheatcode_api.entrypoint.deps import ContainerDep
+from cheatcode_api.entrypoint.edge import relayed
 from cheatcode_api.handlers.errors import ApiError, NotFoundError, UpstreamUnavailableError
 from cheatcode_api.ports.commands import CommandBusUnavailableError, CommandRejectedError
 from cheatcode_contracts import sandbox as sb
@@ -51,6 +52,7 @@ async def target_url(container: ContainerDep, sandbox_id: str, token: str, port:
 
 
 @router.api_route("/preview/{sandbox_id}/{token}/{port}/{path:path}", methods=METHODS, include_in_schema=False)
+@relayed  # a dev server's own traffic: any bytes, streamed
 async def proxy(
     sandbox_id: str, token: str, port: int, path: str, request: Request, container: ContainerDep
 ) -> StreamingResponse:
