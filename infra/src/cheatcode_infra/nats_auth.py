@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cheatcode_contracts import billing, composio, sandbox
+from cheatcode_contracts import Command, billing, composio, sandbox
 from cheatcode_contracts.catalog import subject_for
 from cheatcode_contracts.maintenance import MAINTENANCE_TASKS
 from cheatcode_contracts.streams import ALL_STREAMS
@@ -85,9 +85,8 @@ def _events(*kinds: str) -> tuple[str, ...]:
 
 # Commands whose replies hold decrypted secrets (a run's MCP connection headers, a BYOK user's
 # OpenRouter key): the agent only.
-AGENT_ONLY_COMMANDS: tuple[str, ...] = tuple(
-    subject_for(command) for command in (*composio.AGENT_ONLY, billing.RUN_LLM_KEY_COMMAND)
-)
+_AGENT_ONLY: tuple[type[Command], ...] = (*composio.AGENT_ONLY, billing.RUN_LLM_KEY_COMMAND)
+AGENT_ONLY_COMMANDS: tuple[str, ...] = tuple(subject_for(command) for command in _AGENT_ONLY)
 
 GRANTS: dict[str, Grant] = {
     "api": Grant(

@@ -34,6 +34,7 @@ async def test_the_agent_may_ask_the_api_may_not(secured: SecuredNats) -> None:
         denied.append(error)
 
     api._error_cb = on_error  # the server reports a publish violation asynchronously
+
     async def answer(msg: Msg) -> None:
         await msg.respond(b"servers")
 

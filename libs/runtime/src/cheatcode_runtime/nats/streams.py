@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType, StreamConfig
 from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.kv import KeyValue
 
 from cheatcode_contracts.streams import KeyValueSpec, Storage, StreamSpec
 
@@ -54,3 +55,14 @@ async def ensure_key_value_buckets(
                     replicas=replicas or spec.replicas,
                 )
             )
+
+
+async def open_key_value(
+    js: JetStreamContext, bucket: str, *, description: str, history: int = 1, ttl: float | None = None
+) -> KeyValue:
+    """The bucket, created on first use by a service that owns it (``cheatcode provision`` makes
+    the declared ones beforehand, at the cluster's replica count)."""
+    try:
+        return await js.key_value(bucket)
+    except BucketNotFoundError:
+        return await js.create_key_value(bucket=bucket, history=history, ttl=ttl, description=description)

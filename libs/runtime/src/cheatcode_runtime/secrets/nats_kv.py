@@ -14,13 +14,13 @@ from typing import TypeVar
 import nats.errors
 from nats.js import JetStreamContext
 from nats.js.errors import (
-    BucketNotFoundError,
     KeyNotFoundError,
     KeyWrongLastSequenceError,
     NoKeysError,
 )
 from nats.js.kv import KeyValue
 
+from cheatcode_runtime.nats.streams import open_key_value
 from cheatcode_runtime.secrets.port import (
     KeyExistsError,
     KeyStore,
@@ -53,13 +53,7 @@ class NatsKvKeyStore(KeyStore):
     @classmethod
     async def open(cls, js: JetStreamContext, bucket: str) -> NatsKvKeyStore:
         """Open the bucket, creating it on first use (history 1: no older versions kept)."""
-        try:
-            kv = await js.key_value(bucket)
-        except BucketNotFoundError:
-            kv = await js.create_key_value(
-                bucket=bucket, history=1, description="wrapped per-secret data keys (crypto-shredding)"
-            )
-        return cls(kv)
+        return cls(await open_key_value(js, bucket, description="wrapped per-secret data keys (crypto-shredding)"))
 
     async def create(self, secret_id: str, wrapped: bytes) -> WrappedKey:
         check_secret_id(secret_id)

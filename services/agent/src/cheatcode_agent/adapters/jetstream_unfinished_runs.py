@@ -11,7 +11,7 @@ from nats.js import JetStreamContext, api
 
 from cheatcode_agent.ports.unfinished_runs import UnfinishedRuns
 from cheatcode_contracts.envelope import TYPE_HEADER
-from cheatcode_contracts.runs import RUN_EVENTS_FILTER, TERMINAL_EVENTS, run_subject
+from cheatcode_contracts.runs import RUN_EVENTS_FILTER, TERMINAL_EVENTS
 
 TERMINAL_TYPES = frozenset(event.type_name for event in TERMINAL_EVENTS)
 BATCH = 500
@@ -31,10 +31,10 @@ class JetStreamUnfinishedRuns(UnfinishedRuns):
             inactive_threshold=60.0,
         )
         sub = await self._js.pull_subscribe(RUN_EVENTS_FILTER, stream=self._stream, config=config)
-        prefix = run_subject("")
+        prefix = RUN_EVENTS_FILTER.removesuffix("*")  # "cc.evt.run."
         unfinished: list[str] = []
         try:
-            pending = (await sub.consumer_info()).num_pending
+            pending = (await sub.consumer_info()).num_pending or 0
             while pending > 0:
                 try:
                     batch = await sub.fetch(min(BATCH, pending), timeout=self._timeout)

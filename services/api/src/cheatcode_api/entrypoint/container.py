@@ -2,8 +2,8 @@
 
 ``bootstrap.build_container`` fills it with the real adapters; a unit test fills it with
 in-memory stand-ins (``adapters/memory``, held to the real adapters by conformance
-suites; ``tests/support/api_in_memory.py`` builds one) and drives the same app. To add a dependency: a port in ``ports/``,
-a field here, its adapter built in ``bootstrap.build_infrastructure``.
+suites; ``tests/support/api_in_memory.py`` builds one) and drives the same app. To add a
+dependency: a port in ``ports/``, a field here, its adapter built in ``bootstrap.build_infrastructure``.
 """
 
 from __future__ import annotations

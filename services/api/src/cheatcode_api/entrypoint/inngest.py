@@ -54,9 +54,17 @@ def install_inngest(app: FastAPI, container: Container) -> None:
         # path answers 503 saying what to set, and our own scheduler runs the maintenance tasks.
         log.info("INNGEST_SIGNING_KEY is not set and INNGEST_DEV is not 1: %s answers 503", SERVE_PATH)
 
-        @app.api_route(SERVE_PATH, methods=["GET", "POST", "PUT"], include_in_schema=True, tags=["inngest"])
         async def inngest_not_configured() -> JSONResponse:
             return JSONResponse({"detail": NOT_CONFIGURED}, status_code=503)
+
+        for method in ("GET", "POST", "PUT"):  # the SDK's three verbs, each with its own operation id
+            app.add_api_route(
+                SERVE_PATH,
+                inngest_not_configured,
+                methods=[method],
+                tags=["inngest"],
+                operation_id=f"inngest_not_configured_{method.lower()}",
+            )
 
         return
     inngest.fast_api.serve(app, client, maintenance_functions(client, container), serve_path=SERVE_PATH)

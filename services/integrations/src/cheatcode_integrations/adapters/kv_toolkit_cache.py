@@ -12,11 +12,12 @@ import zlib
 from collections.abc import Sequence
 
 from nats.js import JetStreamContext
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from cheatcode_contracts.composio import ToolkitInfo
 from cheatcode_integrations.ports.composio import ToolkitCache
+from cheatcode_runtime.nats.streams import open_key_value
 
 logger = logging.getLogger("cheatcode.integrations.toolkit_cache")
 
@@ -29,13 +30,7 @@ class KvToolkitCache(ToolkitCache):
 
     @classmethod
     async def open(cls, js: JetStreamContext, bucket: str, ttl_seconds: float) -> KvToolkitCache:
-        try:
-            kv = await js.key_value(bucket)
-        except BucketNotFoundError:
-            kv = await js.create_key_value(
-                bucket=bucket, history=1, ttl=ttl_seconds, description="Composio toolkit catalog (cache)"
-            )
-        return cls(kv)
+        return cls(await open_key_value(js, bucket, ttl=ttl_seconds, description="Composio toolkit catalog (cache)"))
 
     async def get(self) -> list[ToolkitInfo] | None:
         try:

@@ -345,4 +345,3 @@ def used(state: UserProfiles, profile_id: str, mcp_url: str) -> list[Event]:
 def secret_id(profile_id: str) -> str:
     """The id of the profile's data key in the secrets box."""
     return f"composio-profile-{profile_id}"
-

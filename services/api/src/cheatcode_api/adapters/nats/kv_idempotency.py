@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from nats.js import JetStreamContext
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from cheatcode_api.ports.idempotency import (
@@ -23,6 +23,7 @@ from cheatcode_api.ports.idempotency import (
     IdempotencyUnavailableError,
     StoredResponse,
 )
+from cheatcode_runtime.nats.streams import open_key_value
 
 BUCKET = "api_idempotency"
 TTL_SECONDS = 24 * 3600.0
@@ -37,12 +38,9 @@ class KvIdempotencyStore(IdempotencyStore):
 
     @classmethod
     async def open(cls, js: JetStreamContext, *, bucket: str = BUCKET, lease: float = 60.0) -> KvIdempotencyStore:
-        try:
-            kv = await js.key_value(bucket)
-        except BucketNotFoundError:
-            kv = await js.create_key_value(
-                bucket=bucket, history=1, ttl=TTL_SECONDS, description="first responses to Idempotency-Key requests"
-            )
+        kv = await open_key_value(
+            js, bucket, ttl=TTL_SECONDS, description="first responses to Idempotency-Key requests"
+        )
         return cls(kv, lease=lease)
 
     async def claim(self, scope: str, fingerprint: str, *, now: float) -> Claim:

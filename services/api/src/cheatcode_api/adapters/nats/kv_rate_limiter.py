@@ -12,10 +12,11 @@ import asyncio
 import json
 
 from nats.js import JetStreamContext
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from cheatcode_api.ports.rate_limits import Decision, RateLimiter, RateLimiterUnavailableError
+from cheatcode_runtime.nats.streams import open_key_value
 
 BUCKET = "api_rate_limits"
 ATTEMPTS = 20
@@ -28,12 +29,7 @@ class KvRateLimiter(RateLimiter):
 
     @classmethod
     async def open(cls, js: JetStreamContext, *, bucket: str = BUCKET, max_age: float = 300.0) -> KvRateLimiter:
-        try:
-            kv = await js.key_value(bucket)
-        except BucketNotFoundError:
-            kv = await js.create_key_value(
-                bucket=bucket, history=1, ttl=max_age, description="API rate-limit windows, shared by replicas"
-            )
+        kv = await open_key_value(js, bucket, ttl=max_age, description="API rate-limit windows, shared by replicas")
         return cls(kv)
 
     async def hit(self, key: str, *, limit: int, window: float, now: float) -> Decision:
