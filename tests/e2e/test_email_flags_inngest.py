@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from cheatcode_contracts.maintenance import MAINTENANCE_TASKS
 from cheatcode_infra.free_ports import free_port
 from cheatcode_infra.mail_sink import start as start_mail_sink
 from tests.support.http_thread import serve_in_thread
@@ -147,9 +148,9 @@ def test_flags_set_with_the_cli_appear_within_a_second(stack: Stack) -> None:
 
 def test_inngest_introspection_and_sync(stack: Stack, inngest_dev: tuple[str, list[dict[str, Any]]]) -> None:
     introspection = httpx.get(f"{stack.base_url}/api/inngest")
-    assert introspection.status_code == 200 and introspection.json()["function_count"] == 1
+    assert introspection.status_code == 200 and introspection.json()["function_count"] == len(MAINTENANCE_TASKS)
     synced = httpx.put(f"{stack.base_url}/api/inngest")
     assert synced.status_code == 200, synced.text
     sync = inngest_dev[1][-1]
     assert sync["appname"] == "cheatcode-backend"
-    assert [fn["id"] for fn in sync["functions"]] == ["cheatcode-backend-reset-monthly-quotas"]
+    assert [fn["id"] for fn in sync["functions"]] == [f"cheatcode-backend-{task.fn_id}" for task in MAINTENANCE_TASKS]

@@ -69,7 +69,9 @@ async def test_an_equal_rebuild_swaps_in_the_same_rows_while_the_api_answers(
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["equal"] is True and report["swapped"] is True, report["differences"]
-    assert report["differences"] == [] and report["events_projected"] >= report["compared_at"] > 0
+    # Other modules of the session delete stored events (poison tests): positions may have gaps,
+    # so the shadow projects at most as many events as the checkpoint it was compared at.
+    assert report["differences"] == [] and 0 < report["events_projected"] <= report["compared_at"]
     assert {t["table"] for t in report["tables"]} >= set(READ_MODEL_TABLES)
     assert answered and set(answered) == {200}, answered
     # The rows are the rebuilt ones (new tables), identical to what was there before.

@@ -10,9 +10,9 @@ import pytest
 
 from cheatcode_agent.adapters.memory_run_output import InMemoryRunOutput
 from cheatcode_agent.domain.limits import RunLimits
+from cheatcode_agent.handlers.agent_loop import LoopDeps, Outcome
 from cheatcode_agent.handlers.aggregates import Aggregates
 from cheatcode_agent.handlers.run_policy import RunPolicy, RunTakenError
-from cheatcode_agent.handlers.runs_loop import LoopDeps, Outcome
 from cheatcode_agent.ports.llm import ChatRequest, LlmPort, StreamItem, TextDelta
 from cheatcode_agent.tools import default_toolbox
 from cheatcode_contracts import Event
@@ -27,7 +27,7 @@ from cheatcode_contracts.runs import (
 )
 from cheatcode_contracts.threads import MessageAdded, ThreadCreated
 from cheatcode_runtime.eventstore import AggregateHistory, EventStoreUnavailableError, InMemoryEventStore
-from tests.unit.agent.runs.test_loop import MemorySandbox, ScriptedLlm
+from tests.unit.agent.handlers.test_agent_loop import MemorySandbox, ScriptedLlm
 
 WORKER = "w-here"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cheatcode_agent.domain.conversation import ToolCall
 from cheatcode_agent.tools import ToolContext, default_toolbox
-from tests.unit.agent.runs.test_loop import MemorySandbox
+from tests.unit.agent.handlers.test_agent_loop import MemorySandbox
 
 
 async def test_arguments_the_sandbox_contract_refuses_fail_the_call_only() -> None:

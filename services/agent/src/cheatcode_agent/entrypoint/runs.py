@@ -20,12 +20,12 @@ from cheatcode_agent.adapters.nats_sandbox import NatsSandbox
 from cheatcode_agent.adapters.openai_llm import OpenAiLlm, UnconfiguredLlm, choose_endpoint
 from cheatcode_agent.config import RunSettings, Settings
 from cheatcode_agent.entrypoint.app import AgentDeps, Registration, document_event
+from cheatcode_agent.handlers.agent_loop import LoopDeps
 from cheatcode_agent.handlers.aggregates import Aggregates
 from cheatcode_agent.handlers.reconcile_runs import ReconcileDeps, reconcile_stale_runs
 from cheatcode_agent.handlers.run_policy import RunPolicy
 from cheatcode_agent.handlers.run_worker import RunWorker
 from cheatcode_agent.handlers.runs import RunCommandDeps, start_run, stop_run
-from cheatcode_agent.handlers.runs_loop import LoopDeps
 from cheatcode_agent.ports.llm import LlmPort
 from cheatcode_agent.tools import default_toolbox
 from cheatcode_agent.tools.mcp import McpTools

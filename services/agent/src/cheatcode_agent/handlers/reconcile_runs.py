@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from cheatcode_agent.domain import run as runs
 from cheatcode_agent.domain.run import Run
 from cheatcode_agent.handlers.aggregates import Aggregates
-from cheatcode_agent.handlers.runs_output import ensure_terminal_frame
+from cheatcode_agent.handlers.frame_writer import ensure_terminal_frame
 from cheatcode_agent.ports.run_output import RunOutput
 from cheatcode_agent.ports.unfinished_runs import UnfinishedRuns
 from cheatcode_contracts import CommandReply, Event

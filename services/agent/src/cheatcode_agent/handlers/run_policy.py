@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from cheatcode_agent.domain import run as runs
 from cheatcode_agent.domain.run import Run
-from cheatcode_agent.handlers.runs_loop import AgentLoop, LoopDeps, Outcome, RunAborted
-from cheatcode_agent.handlers.runs_output import FrameWriter, ensure_terminal_frame, writer_for
+from cheatcode_agent.handlers.agent_loop import AgentLoop, LoopDeps, Outcome, RunAborted
+from cheatcode_agent.handlers.frame_writer import FrameWriter, ensure_terminal_frame, writer_for
 from cheatcode_agent.ports.llm import LlmError
 from cheatcode_agent.ports.run_output import RunOutput, RunOutputUnavailableError
 from cheatcode_agent.ports.sandbox import SandboxError

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from cheatcode_agent.domain import run as runs
 from cheatcode_agent.handlers.aggregates import Aggregates
-from cheatcode_agent.handlers.runs_output import ensure_terminal_frame
+from cheatcode_agent.handlers.frame_writer import ensure_terminal_frame
 from cheatcode_agent.ports.project_runs import ProjectRuns
 from cheatcode_agent.ports.run_output import RunOutput
 from cheatcode_contracts import CommandReply, Event

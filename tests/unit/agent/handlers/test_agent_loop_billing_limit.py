@@ -7,7 +7,7 @@ from dataclasses import replace
 from cheatcode_agent.domain.conversation import ToolCall
 from cheatcode_agent.ports.billing import BILLING_LIMIT_REACHED, BillingPort
 from cheatcode_agent.ports.llm import Usage
-from tests.unit.agent.runs.test_loop import ScriptedLlm, setup
+from tests.unit.agent.handlers.test_agent_loop import ScriptedLlm, setup
 
 
 class Balance(BillingPort):

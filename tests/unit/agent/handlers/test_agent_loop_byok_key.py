@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from cheatcode_agent.handlers.runs_loop import AgentLoop, RunAborted
+from cheatcode_agent.handlers.agent_loop import AgentLoop, RunAborted
 from cheatcode_agent.ports.llm import ChatRequest
 from cheatcode_agent.ports.llm_keys import BYOK_KEY_MISSING, RunKey, RunKeyUnavailableError, RunLlmKeys
-from tests.unit.agent.runs.test_loop import ScriptedLlm, setup
+from tests.unit.agent.handlers.test_agent_loop import ScriptedLlm, setup
 
 KEY = "sk-or-v1-" + "ab" * 32
 

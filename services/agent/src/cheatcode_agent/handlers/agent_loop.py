@@ -20,7 +20,7 @@ from cheatcode_agent.domain.limits import RunLimits, truncate
 from cheatcode_agent.domain.prompt import system_prompt
 from cheatcode_agent.domain.run import Run
 from cheatcode_agent.handlers.aggregates import Aggregates
-from cheatcode_agent.handlers.runs_output import FrameWriter
+from cheatcode_agent.handlers.frame_writer import FrameWriter
 from cheatcode_agent.ports import EventStore
 from cheatcode_agent.ports.billing import BILLING_LIMIT_REACHED, BillingPort
 from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, TextDelta

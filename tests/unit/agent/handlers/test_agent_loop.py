@@ -15,8 +15,8 @@ from cheatcode_agent.adapters.memory_run_output import InMemoryRunOutput as Memo
 from cheatcode_agent.domain.conversation import ToolCall
 from cheatcode_agent.domain.limits import RunLimits
 from cheatcode_agent.domain.run import Run
-from cheatcode_agent.handlers.runs_loop import AgentLoop, LoopDeps, RunAborted
-from cheatcode_agent.handlers.runs_output import FrameWriter, ensure_terminal_frame
+from cheatcode_agent.handlers.agent_loop import AgentLoop, LoopDeps, RunAborted
+from cheatcode_agent.handlers.frame_writer import FrameWriter, ensure_terminal_frame
 from cheatcode_agent.ports.llm import ChatRequest, Completion, LlmPort, StreamItem, TextDelta, Usage
 from cheatcode_agent.ports.sandbox import SandboxError, SandboxPort
 from cheatcode_agent.tools import default_toolbox
