@@ -117,10 +117,11 @@ async def test_an_unreachable_jwks_without_cached_keys_is_unavailable(jwks: Jwks
 
 async def test_a_cached_token_still_expires(jwks: JwksDouble) -> None:
     verifier = verifier_for(jwks, leeway=0.0)
-    short = KEY.mint(ttl=1)
+    # exp is whole seconds from a truncated now: ttl=2 leaves 1-2 s of validity, never less.
+    short = KEY.mint(ttl=2)
     assert (await verifier.verify(short)).user_id == "user_1"
     assert (await verifier.verify(short)).user_id == "user_1"  # from the cache
-    await asyncio.sleep(1.1)  # the token's own exp is what is under test: real time must pass
+    await asyncio.sleep(2.1)  # the token's own exp is what is under test: real time must pass
     with pytest.raises(InvalidTokenError, match="expired"):
         await verifier.verify(short)
 
