@@ -47,6 +47,7 @@ from cheatcode_contracts.projects import AppType, as_app_type
 
 # Re-exported: callers take commands and their replies from this one module.
 from cheatcode_contracts.sandbox_replies import (
+    AbandonedCleanup as AbandonedCleanup,
     ArchiveInfo as ArchiveInfo,
     ExecuteResult as ExecuteResult,
     FileChunk as FileChunk,
@@ -166,7 +167,8 @@ class SandboxStarted(_SandboxEvent):
 
 
 class SandboxStopped(_SandboxEvent):
-    """``reason``: ``requested``, ``host_shutdown`` or ``host_lost`` (found dead by another replica)."""
+    """``reason``: ``requested``, ``host_shutdown``, ``host_lost`` (found dead by another replica) or
+    ``idle`` (unused past the idle threshold, :class:`CleanAbandonedSandboxes`)."""
 
     type_name: ClassVar[str] = "sandbox.stopped"
 
@@ -340,6 +342,22 @@ class GetPreviewTarget(SandboxRequest):
     port: int = Field(ge=1, le=65535)
 
 
+class CleanAbandonedSandboxes(Command):
+    """Scheduled maintenance (``clean-abandoned-sandboxes``): stop every sandbox unused for
+    ``idle_seconds`` (default: the service's ``CHEATCODE_SANDBOX_IDLE_SECONDS``) and delete archives
+    nobody finished fetching. The replica that takes it sweeps its own sandboxes and asks every other
+    replica hosting one to sweep its own (``this_host_only``); the workspaces stay. Reply:
+    :class:`AbandonedCleanup`."""
+
+    type_name: ClassVar[str] = "sandbox.clean_abandoned"
+
+    idle_seconds: float | None = Field(default=None, gt=0)
+    this_host_only: bool = False
+
+    def reply_timeout(self, default: float) -> float:
+        return max(default, 60.0)  # stops sandboxes on every host
+
+
 EVENTS: tuple[type[Event], ...] = (SandboxCreated, SandboxStarted, SandboxStopped, SandboxDeleted, SandboxFailed)
 
 REPLIES: dict[type[Command], type[BaseModel]] = {
@@ -358,6 +376,7 @@ REPLIES: dict[type[Command], type[BaseModel]] = {
     CreateArchive: ArchiveInfo,
     ReadArchive: FileChunk,
     GetPreviewTarget: PreviewTarget,
+    CleanAbandonedSandboxes: AbandonedCleanup,
 }
 COMMANDS: tuple[type[Command], ...] = tuple(REPLIES)
 

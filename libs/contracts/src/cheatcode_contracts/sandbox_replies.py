@@ -118,3 +118,13 @@ class PreviewTarget(_Reply):
     origin: str
     path_prefix: str
     host_instance_id: str
+
+
+class AbandonedCleanup(_Reply):
+    """What one ``CleanAbandonedSandboxes`` did, summed over the replicas that swept."""
+
+    stopped: int  # sandboxes stopped now for being idle
+    sandbox_ids: list[str] = Field(default_factory=list)  # which
+    archives_removed: int = 0  # archives nobody finished fetching within their hour
+    hosts: list[str] = Field(default_factory=list)  # replicas that swept their own sandboxes
+    hosts_unreachable: list[str] = Field(default_factory=list)  # replicas that did not answer

@@ -28,5 +28,8 @@ class Settings(ServiceSettings):
     sandbox_preview_advertise_host: str | None = None
     # How often each replica pings the hosts of running sandboxes (0: only when a sandbox is used).
     sandbox_host_sweep_seconds: float = 5.0
+    # A sandbox unused this long is stopped by the next CleanAbandonedSandboxes (the original's
+    # Daytona auto-stop: 15 minutes); its workspace stays.
+    sandbox_idle_seconds: float = Field(default=900.0, gt=0)
     events_stream: str = "EVENTS"
     event_store_timeout: float = 5.0

@@ -331,17 +331,22 @@ class BwrapRuntime(SandboxRuntime):
         archive_id = uuid.uuid4().hex
         target = self._archives / f"{archive_id}.zip"
         await asyncio.to_thread(target.parent.mkdir, mode=0o700, parents=True, exist_ok=True)
-        await asyncio.to_thread(self._forget_abandoned_archives)
+        await self.remove_abandoned_archives()
         size = await asyncio.to_thread(files.zip_to, target, excluded_dirs)
         return archive_id, size
 
-    def _forget_abandoned_archives(self) -> None:
+    async def remove_abandoned_archives(self) -> int:
         """Archives whose reader never fetched the last chunk go after an hour."""
-        cutoff = time.time() - ARCHIVE_TTL_SECONDS
+        return await asyncio.to_thread(self._remove_archives_before, time.time() - ARCHIVE_TTL_SECONDS)
+
+    def _remove_archives_before(self, cutoff: float) -> int:
+        removed = 0
         for old in self._archives.glob("*.zip"):
             with contextlib.suppress(OSError):
                 if old.stat().st_mtime < cutoff:
                     old.unlink()
+                    removed += 1
+        return removed
 
     async def read_archive(self, archive_id: str, offset: int, length: int) -> tuple[bytes, int]:
         target = self._archives / f"{archive_id}.zip"

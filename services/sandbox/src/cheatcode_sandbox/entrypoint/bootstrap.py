@@ -73,8 +73,9 @@ def build(settings: Settings, runtime: SandboxRuntime | None = None) -> SandboxS
         hosts=Late("host directory"),
         command_limits=limits(settings, cpu_seconds=3600),
         session_limits=limits(settings, cpu_seconds=settings.sandbox_session_cpu_seconds),
+        idle_seconds=settings.sandbox_idle_seconds,
     )
-    gateway = PreviewGateway(runtime, settings.sandbox_preview_host, settings.sandbox_preview_port)
+    gateway = PreviewGateway(runtime, settings.sandbox_preview_host, settings.sandbox_preview_port, deps.activity)
     forwarder: Late[CommandClient] = Late("command client")
     SANDBOXES_RUNNING.set_function(lambda: len(deps.hosted))  # read at scrape time
 
@@ -92,8 +93,7 @@ def build(settings: Settings, runtime: SandboxRuntime | None = None) -> SandboxS
             )
         )
         deps.hosts.set(NatsHostDirectory(client))
-        if settings.sandbox_host_sweep_seconds > 0:
-            await watch.start(client.jetstream())
+        await watch.start(client.jetstream())
         await answer_pings(
             client, service=SERVICE, instance_id=settings.instance_id, subject=host_ping_subject(settings.instance_id)
         )
@@ -109,5 +109,5 @@ def build(settings: Settings, runtime: SandboxRuntime | None = None) -> SandboxS
 
     host.on_connect(on_connect)
     host.app.on_shutdown(on_shutdown)
-    app.register(host.broker, deps, forwarder)
+    app.register(host.broker, deps, forwarder, app.peers_over(forwarder, watch.host_ids))
     return SandboxService(host=host, deps=deps, gateway=gateway)

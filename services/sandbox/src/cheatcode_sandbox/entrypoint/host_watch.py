@@ -43,7 +43,8 @@ class HostWatch:
         self._subscription = await js.subscribe(
             aggregate_kind_filter("sandbox"), ordered_consumer=True, config=config, cb=self._observe
         )
-        self._task = asyncio.create_task(self._sweep_forever())
+        if self.interval > 0:  # 0: observe only (the maintenance sweep asks who hosts what)
+            self._task = asyncio.create_task(self._sweep_forever())
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -53,6 +54,10 @@ class HostWatch:
         if self._subscription is not None:
             with contextlib.suppress(Exception):
                 await self._subscription.unsubscribe()
+
+    def host_ids(self) -> set[str]:
+        """Every replica the log says runs a sandbox now."""
+        return set(self.hosts.values())
 
     async def _observe(self, msg: Msg) -> None:
         try:

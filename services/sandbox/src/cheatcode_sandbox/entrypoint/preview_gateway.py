@@ -15,6 +15,7 @@ import contextlib
 import logging
 import re
 
+from cheatcode_sandbox.domain.activity import Activity
 from cheatcode_sandbox.ports.runtime import SandboxRuntime
 
 logger = logging.getLogger("cheatcode.sandbox.preview")
@@ -61,8 +62,11 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 class PreviewGateway:
-    def __init__(self, runtime: SandboxRuntime, host: str, port: int) -> None:
+    def __init__(self, runtime: SandboxRuntime, host: str, port: int, activity: Activity | None = None) -> None:
         self.runtime = runtime
+        # A preview request opening or closing is a use of its sandbox (an open connection alone is not:
+        # a forgotten tab's HMR socket must not keep a sandbox running forever).
+        self.activity = activity or Activity()
         self.host = host
         self.port = port
         self._server: asyncio.Server | None = None
@@ -104,6 +108,7 @@ class PreviewGateway:
         except OSError:
             writer.write(_reply("502 Bad Gateway", f"nothing is listening on port {port} in the sandbox"))
             return
+        self.activity.touch(sandbox_id)
         up_writer.write(upstream_head)
         await up_writer.drain()
         # The exchange is over when the sandbox side closes; the client side may never half-close.
@@ -113,3 +118,4 @@ class PreviewGateway:
         finally:
             to_sandbox.cancel()
             up_writer.close()
+            self.activity.touch(sandbox_id)

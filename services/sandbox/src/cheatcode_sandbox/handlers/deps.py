@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from cheatcode_contracts.sandbox import SANDBOX
 from cheatcode_runtime.eventstore import EventStore, Repository
 from cheatcode_runtime.service import Conflict, Invalid, Late, NotFound, Unavailable
+from cheatcode_sandbox.domain.activity import Activity
 from cheatcode_sandbox.domain.sandbox import Sandbox
 from cheatcode_sandbox.domain.sessions import Sessions
 from cheatcode_sandbox.ports.hosts import HostDirectory
@@ -34,6 +35,8 @@ class SandboxDeps:
     session_limits: Limits
     preview_origin: Late[str] = field(default_factory=lambda: Late("preview gateway"))
     sessions: Sessions = field(default_factory=Sessions)
+    activity: Activity = field(default_factory=Activity)
+    idle_seconds: float = 900.0  # unused this long: stopped by CleanAbandonedSandboxes
     # Sandboxes this replica runs, with their state when they were started here.
     hosted: dict[str, Sandbox] = field(default_factory=dict)
     sandboxes: Repository[Sandbox] = field(init=False)

@@ -1,4 +1,4 @@
-"""Ensure (create/start), delete, and stop-on-shutdown of sandboxes."""
+"""Ensure (create/start), delete, and stop (on shutdown, or idle) of sandboxes."""
 
 from __future__ import annotations
 
@@ -47,21 +47,26 @@ async def delete_sandbox(command: DeleteSandbox, deps: SandboxDeps) -> CommandRe
 
 async def forget(deps: SandboxDeps, sandbox_id: str) -> None:
     deps.hosted.pop(sandbox_id, None)
+    deps.activity.forget(sandbox_id)
     for process in deps.sessions.drop(sandbox_id):
         await process.kill()
+
+
+async def stop_here(deps: SandboxDeps, sandbox_id: str, reason: str) -> None:
+    """Stop a sandbox running here and record it (unless the log says it runs elsewhere now)."""
+    await forget(deps, sandbox_id)
+    await deps.runtime.stop(sandbox_id)
+    try:
+        loaded = await deps.sandboxes.load(sandbox_id)
+        if loaded.state.status == "running" and loaded.state.host == deps.instance_id:
+            stopped = domain.stopped(loaded.state, reason)
+            await deps.sandboxes.append(sandbox_id, loaded, [stopped], key=f"{sandbox_id}:{reason}:{loaded.position}")
+    except Exception:
+        # Stopped but recorded running here: its next use finds it not running and starts it again.
+        logger.warning("could not record the stop of sandbox %s", sandbox_id, exc_info=True)
 
 
 async def stop_hosted(deps: SandboxDeps, reason: str) -> None:
     """On shutdown: stop every sandbox running here and record it, so no one waits for a dead host."""
     for sandbox_id in list(deps.hosted):
-        await forget(deps, sandbox_id)
-        await deps.runtime.stop(sandbox_id)
-        try:
-            loaded = await deps.sandboxes.load(sandbox_id)
-            if loaded.state.status == "running" and loaded.state.host == deps.instance_id:
-                stopped = domain.stopped(loaded.state, reason)
-                await deps.sandboxes.append(
-                    sandbox_id, loaded, [stopped], key=f"{sandbox_id}:{reason}:{loaded.position}"
-                )
-        except Exception:
-            logger.warning("could not record the stop of sandbox %s", sandbox_id, exc_info=True)
+        await stop_here(deps, sandbox_id, reason)

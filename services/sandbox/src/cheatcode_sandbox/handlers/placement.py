@@ -48,6 +48,7 @@ async def run_here(deps: SandboxDeps, loaded: Loaded[Sandbox], key: str) -> Load
 
 async def start_runtime(deps: SandboxDeps, loaded: Loaded[Sandbox], key: str) -> None:
     state = loaded.state
+    deps.activity.touch(state.sandbox_id)
     if deps.runtime.is_running(state.sandbox_id):
         deps.hosted[state.sandbox_id] = state
         return

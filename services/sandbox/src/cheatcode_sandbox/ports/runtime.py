@@ -185,5 +185,9 @@ class SandboxRuntime(ABC):
         """A chunk of an archive and its total size; the archive is removed after its last chunk."""
 
     @abstractmethod
+    async def remove_abandoned_archives(self) -> int:
+        """Delete the archives whose reader never fetched the last chunk in time; how many went."""
+
+    @abstractmethod
     async def open_port(self, sandbox_id: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """A TCP connection to ``127.0.0.1:port`` as seen from inside the sandbox."""
