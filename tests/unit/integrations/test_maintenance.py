@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cheatcode_contracts import Command, CommandReply
+from cheatcode_contracts import Command, CommandReply, sandbox
 from cheatcode_contracts.billing import ResetQuotas
 from cheatcode_contracts.catalog import COMMAND_OWNERS, subject_for
 from cheatcode_contracts.maintenance import MAINTENANCE_TASKS, inngest_configured
@@ -36,6 +36,18 @@ def test_every_task_has_an_owner_and_integrations_may_send_it() -> None:
         command = task.command()
         assert type(command) in COMMAND_OWNERS
         assert subject_for(command) in grant
+
+
+def test_issue_11_tasks_reconcile_runs_reset_quotas_and_clean_sandboxes() -> None:
+    assert [task.fn_id for task in MAINTENANCE_TASKS] == [
+        "reset-monthly-quotas",
+        "reconcile-stale-agent-runs",
+        "clean-abandoned-sandboxes",
+    ]
+    clean = MAINTENANCE_TASKS[-1].command()
+    assert isinstance(clean, sandbox.CleanAbandonedSandboxes) and not clean.this_host_only
+    # Answered by whichever sandbox replica takes it (the queue group), which then asks the other hosts.
+    assert subject_for(clean).startswith(sandbox.shared_commands_filter().removesuffix(">"))
 
 
 def test_inngest_configured_by_its_environment() -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from cheatcode_contracts.base import Command
 from cheatcode_contracts.billing import ResetQuotas
 from cheatcode_contracts.runs import ReconcileStaleRuns
+from cheatcode_contracts.sandbox import CleanAbandonedSandboxes
 
 INNGEST_APP_ID = "cheatcode-backend"
 
@@ -41,6 +42,15 @@ MAINTENANCE_TASKS: tuple[MaintenanceTask, ...] = (
         interval_seconds=600.0,
         command=lambda: ReconcileStaleRuns(),
         description="agent: end runs unfinished past the maximum duration plus slack (no live worker)",
+    ),
+    MaintenanceTask(
+        fn_id="clean-abandoned-sandboxes",
+        # §15 has no such function: the original left it to Daytona (stop after 15 idle minutes).
+        # Every 5 minutes stops a sandbox 15-20 minutes after its last use.
+        cron="*/5 * * * *",
+        interval_seconds=300.0,
+        command=lambda: CleanAbandonedSandboxes(),
+        description="sandbox: stop sandboxes idle past the threshold on every host, delete unfetched archives",
     ),
 )
 
