@@ -19,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import nats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.backing import backing_services
@@ -30,6 +29,7 @@ from cheatcode_api.adapters.postgres.projections import all_projections
 from cheatcode_api.adapters.postgres.rebuild import PostgresReadModelRebuilder
 from cheatcode_api.adapters.postgres.runner import ProjectionRunner
 from cheatcode_contracts import build_registry
+from cheatcode_runtime.nats import NatsSettings, connect
 
 SCHEMA = "cheatcode_api"
 
@@ -48,7 +48,7 @@ async def follow_to(runner: ProjectionRunner, position: int) -> float:
 async def main(count: int, batch: int, live_batch: int) -> None:
     async with backing_services("bench-rebuild-") as backing:
         events = generate(count)
-        nc = await nats.connect(backing.env["CHEATCODE_NATS_URL"])
+        nc = await connect(NatsSettings(url=backing.env["CHEATCODE_NATS_URL"]), name="bench-rebuild")  # as the API connects
         js = nc.jetstream()
         started = time.perf_counter()
         await append_all(js, events)

@@ -1,5 +1,5 @@
 from cheatcode_runtime.nats.command_client import CommandClient, CommandRejectedError, CommandUnavailableError
-from cheatcode_runtime.nats.connection import NatsSettings, connect
+from cheatcode_runtime.nats.connection import LeanHeaderClient, NatsSettings, connect
 from cheatcode_runtime.nats.ping import answer_pings
 from cheatcode_runtime.nats.streams import ensure_key_value_buckets, ensure_streams, stream_config
 
@@ -7,6 +7,7 @@ __all__ = [
     "CommandClient",
     "CommandRejectedError",
     "CommandUnavailableError",
+    "LeanHeaderClient",
     "NatsSettings",
     "answer_pings",
     "connect",
