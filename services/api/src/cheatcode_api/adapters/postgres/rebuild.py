@@ -1,7 +1,8 @@
 """Zero-downtime rebuild with proof: shadow schema, row-for-row comparison, atomic swap.
 
 1. ``<schema>_shadow`` is dropped, migrated afresh, and the whole log is projected into it
-   up to the live checkpoint (the live schema keeps serving and projecting meanwhile).
+   up to the live checkpoint (the live schema keeps serving and projecting meanwhile), with
+   the indexes only reads use built after that bulk load rather than row by row.
 2. The live runner is held for a moment: a transaction locks the live checkpoint rows
    (``FOR UPDATE``; the runner locks them at the start of every batch, in any replica), the
    shadow catches up to exactly that checkpoint, and a REPEATABLE READ snapshot is taken;
@@ -28,7 +29,12 @@ import asyncpg
 from nats.js import JetStreamContext
 
 from cheatcode_api.adapters.postgres.connection import Database
-from cheatcode_api.adapters.postgres.migrate import apply_migrations, drop_schema
+from cheatcode_api.adapters.postgres.migrate import (
+    apply_migrations,
+    create_indexes,
+    drop_schema,
+    drop_secondary_indexes,
+)
 from cheatcode_api.adapters.postgres.projection import Projection
 from cheatcode_api.adapters.postgres.runner import RUNNER_LOCK_KEY
 from cheatcode_api.adapters.postgres.schema_diff import compare_schemas, quote
@@ -90,6 +96,7 @@ class PostgresReadModelRebuilder(ReadModelRebuilder):
     ) -> RebuildReport:
         await drop_schema(shadow, self.shadow_schema)
         await apply_migrations(shadow, self.shadow_schema)
+        deferred_indexes = await drop_secondary_indexes(shadow, self.shadow_schema)
         projector = ShadowProjector(
             Database(self._database.dsn, self.shadow_schema),
             self._js,
@@ -99,6 +106,7 @@ class PostgresReadModelRebuilder(ReadModelRebuilder):
         )
         projecting = time.monotonic()
         await projector.catch_up(shadow, await self._live_position(live))
+        await create_indexes(shadow, deferred_indexes)  # built once over the bulk of the rows
         snapshot = await self._database.connect()
         try:
             async with live.transaction():

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import asyncpg
 from nats.aio.msg import Msg
@@ -33,6 +33,7 @@ from nats.js.errors import NotFoundError
 from cheatcode_api.adapters.postgres import checkpoints
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.failures import DATA_ERRORS, DECODE_ERRORS, POISON_ERRORS, record_failure
+from cheatcode_api.adapters.postgres.pipeline import PLAN_SLICE, BatchPipeline, BatchPlan
 from cheatcode_api.adapters.postgres.projection import Projection, StatementBatch
 from cheatcode_contracts import ContractRegistry
 from cheatcode_contracts.envelope import TYPE_HEADER, decode_event
@@ -44,6 +45,16 @@ log = logging.getLogger(__name__)
 
 RUNNER_LOCK_KEY = 0x6363_7072  # "ccpr": one applier across every API replica
 Observer = Callable[[Sequence[str], int], None]
+
+
+def position_of(msg: Msg) -> int:
+    """``msg.metadata.sequence.stream``, read straight from the ack subject (building nats-py's
+    ``Metadata`` for it is a twentieth of a rebuild): ``$JS.ACK.<stream>.<consumer>.<delivered>.
+    <stream seq>...`` (9 tokens), or with domain and account hash after ``ACK`` (12)."""
+    tokens = msg.reply.split(".")
+    if len(tokens) == 9 and tokens[0] == "$JS" and tokens[1] == "ACK":
+        return int(tokens[5])
+    return msg.metadata.sequence.stream  # the longer form, or something unexpected: nats-py decides
 
 
 class StalledConsumerError(Exception):
@@ -80,6 +91,10 @@ class ProjectionRunner:
         self._registry = registry
         self._projections = list(projections)
         self._names = sorted(names)
+        self._by_type: dict[str, list[Projection]] = {}  # event type -> projections handling it, in order
+        for projection in self._projections:
+            for type_name in projection.handles:
+                self._by_type.setdefault(type_name, []).append(projection)
         self._batch_size = batch_size
         self._standby_interval = standby_interval
         self._retry_delay = retry_delay
@@ -137,14 +152,18 @@ class ProjectionRunner:
             cb=queue.put,
         )
         expected = start + 1
+        pipeline = BatchPipeline(self, conn, {name: known[name] for name in self._names})
         try:
             while True:
+                if queue.empty():  # nothing to plan meanwhile: commit now, and let its error surface now
+                    await pipeline.drain()
                 batch = [await self._next_message(queue, expected)]
                 while len(batch) < self._batch_size and not queue.empty():
                     batch.append(queue.get_nowait())
                 expected = await self.check_contiguous(batch, expected)
-                await self.apply_batch(conn, batch)
+                await pipeline.submit(batch)
         finally:
+            await pipeline.aclose()
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
 
@@ -174,7 +193,7 @@ class ProjectionRunner:
         its checkpoint instead of advancing past an event it never applied.
         """
         for msg in batch:
-            position = msg.metadata.sequence.stream
+            position = position_of(msg)
             if position > expected:
                 await self.verify_absent(expected, position)
             expected = max(expected, position + 1)
@@ -189,33 +208,70 @@ class ProjectionRunner:
                 continue
             raise EventGapError(position)
 
+    async def plan(self, batch: Sequence[Msg], assumed: Mapping[str, int]) -> BatchPlan:
+        """Decode ``batch`` and choose its statements, assuming the checkpoints are ``assumed``.
+
+        Pure Python (no round trip), so it can run while the previous batch's transaction is
+        in flight; it yields to the event loop every ``PLAN_SLICE`` events for that."""
+        last = position_of(batch[-1])
+        statements = StatementBatch()
+        done_through = 0  # guards against a position delivered twice within the batch
+        for index, msg in enumerate(batch):
+            if index % PLAN_SLICE == PLAN_SLICE - 1:
+                await asyncio.sleep(0)
+            position = position_of(msg)
+            if position <= done_through:
+                continue
+            done_through = position
+            headers = msg.headers or {}
+            targets = [p for p in self._by_type.get(headers.get(TYPE_HEADER, ""), ()) if position > assumed[p.name]]
+            if not targets:
+                continue
+            try:
+                stored = StoredEvent(msg.subject, position, decode_event(self._registry, headers, msg.data), headers)
+            except DECODE_ERRORS:
+                return BatchPlan(batch, last, assumed, None)  # the transaction meets it and goes careful
+            for projection in targets:
+                planned = projection.statements(stored)
+                if planned is None:
+                    return BatchPlan(batch, last, assumed, None)
+                statements.add(planned, projection.statement_key, once=projection.once, combine=projection.combine)
+        return BatchPlan(batch, last, assumed, statements)
+
     async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Msg]) -> None:
-        """Apply ``batch`` (in stream order) and advance every checkpoint, in one transaction.
+        """Apply ``batch`` (in stream order) and advance every checkpoint, in one transaction."""
+        await self.apply_plan(conn, BatchPlan(batch, position_of(batch[-1]), {}, None))
+
+    async def apply_plan(self, conn: asyncpg.Connection, plan: BatchPlan) -> None:
+        """Apply a planned batch and advance every checkpoint, in one transaction.
 
         Fast path: no savepoints. If an event turns out to be poison, the batch is rolled back
         and applied again with a savepoint around each event, recording what fails.
         """
         try:
-            behind, last = await self._apply_in_transaction(conn, batch, careful=False)
+            behind, last = await self._apply_in_transaction(conn, plan.messages, careful=False, plan=plan)
         except POISON_ERRORS as error:
-            log.warning("batch up to %d hit %r; applying it event by event", batch[-1].metadata.sequence.stream, error)
-            behind, last = await self._apply_in_transaction(conn, batch, careful=True)
+            log.warning("batch up to %d hit %r; applying it event by event", plan.last, error)
+            behind, last = await self._apply_in_transaction(conn, plan.messages, careful=True)
         self.position = max(self.position, last)
         if behind and self._on_advanced is not None:
             self._on_advanced(behind, last)
 
     async def _apply_in_transaction(
-        self, conn: asyncpg.Connection, batch: Sequence[Msg], *, careful: bool
+        self, conn: asyncpg.Connection, batch: Sequence[Msg], *, careful: bool, plan: BatchPlan | None = None
     ) -> tuple[list[str], int]:
-        last = batch[-1].metadata.sequence.stream
+        last = position_of(batch[-1])
         async with conn.transaction():
             seen = await checkpoints.lock_for_update(conn, self._names)
-            applied = dict(seen)  # also guards against a position delivered twice within the batch
-            statements = None if careful else StatementBatch()
-            for msg in batch:
-                await self._apply_one(conn, msg, applied, careful=careful, statements=statements)
-            if statements is not None:
-                await statements.flush(conn)
+            if plan is not None and plan.statements is not None and seen == plan.assumed:
+                await plan.statements.flush(conn)  # the plan was made against exactly these checkpoints
+            else:
+                applied = dict(seen)  # also guards against a position delivered twice within the batch
+                statements = None if careful else StatementBatch()
+                for msg in batch:
+                    await self._apply_one(conn, msg, applied, careful=careful, statements=statements)
+                if statements is not None:
+                    await statements.flush(conn)
             behind = [name for name in self._names if seen[name] < last]
             if behind:
                 await checkpoints.advance(conn, behind, last, notify=self._notify)
@@ -230,10 +286,10 @@ class ProjectionRunner:
         careful: bool,
         statements: StatementBatch | None = None,
     ) -> None:
-        position = msg.metadata.sequence.stream
+        position = position_of(msg)
         headers = msg.headers or {}
         type_name = headers.get(TYPE_HEADER)
-        targets = [p for p in self._projections if type_name in p.handles and position > applied[p.name]]
+        targets = [p for p in self._by_type.get(type_name or "", ()) if position > applied[p.name]]
         if targets:
             try:
                 event = decode_event(self._registry, headers, msg.data)
@@ -250,7 +306,7 @@ class ProjectionRunner:
                     continue
                 batched = projection.statements(stored) if statements is not None else None
                 if batched is not None and statements is not None:
-                    statements.add(batched, projection.statement_key)
+                    statements.add(batched, projection.statement_key, once=projection.once, combine=projection.combine)
                     continue
                 if statements is not None:
                     await statements.flush(conn)  # what came before this event runs first

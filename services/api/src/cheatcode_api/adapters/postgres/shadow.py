@@ -20,8 +20,9 @@ from nats.js import JetStreamContext, api
 
 from cheatcode_api.adapters.postgres import checkpoints
 from cheatcode_api.adapters.postgres.connection import Database
+from cheatcode_api.adapters.postgres.pipeline import BatchPipeline
 from cheatcode_api.adapters.postgres.projection import Projection
-from cheatcode_api.adapters.postgres.runner import EventGapError, ProjectionRunner
+from cheatcode_api.adapters.postgres.runner import EventGapError, ProjectionRunner, position_of
 from cheatcode_contracts import ContractRegistry
 from cheatcode_contracts.streams import EVENTS
 from cheatcode_contracts.subjects import all_events_filter
@@ -48,26 +49,31 @@ class ShadowProjector:
         self._idle_timeout = idle_timeout
         self.applied = 0  # events delivered and applied so far
 
-    async def position(self, conn: asyncpg.Connection) -> int:
+    async def checkpoints(self, conn: asyncpg.Connection) -> dict[str, int]:
         await checkpoints.ensure_rows(conn, self._runner.names)
         known = await checkpoints.read_all(conn)
-        return min(known[name] for name in self._runner.names)
+        return {name: known[name] for name in self._runner.names}
+
+    async def position(self, conn: asyncpg.Connection) -> int:
+        return min((await self.checkpoints(conn)).values())
 
     async def catch_up(self, conn: asyncpg.Connection, target: int) -> None:
         """Apply every event up to and including ``target`` (and none after it)."""
         for attempt in range(ATTEMPTS):
-            start = await self.position(conn)
+            known = await self.checkpoints(conn)
+            start = min(known.values())
             if start >= target:
                 return
             try:
-                await self._follow(conn, start, target)
+                await self._follow(conn, known, target)
                 return
             except (EventGapError, TimeoutError) as error:
                 if attempt == ATTEMPTS - 1:
                     raise
                 log.warning("shadow catch-up from %d restarts: %r", start, error)
 
-    async def _follow(self, conn: asyncpg.Connection, start: int, target: int) -> None:
+    async def _follow(self, conn: asyncpg.Connection, known: dict[str, int], target: int) -> None:
+        start = min(known.values())
         queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=self._batch_size * 4)
         sub = await self._js.subscribe(
             all_events_filter(),
@@ -78,21 +84,26 @@ class ShadowProjector:
             cb=queue.put,
         )
         expected = start + 1
+        pipeline = BatchPipeline(self._runner, conn, known)
         try:
             while expected <= target:
+                if queue.empty():  # nothing to plan meanwhile: let the batch in flight commit
+                    await pipeline.drain()
                 first = await asyncio.wait_for(queue.get(), self._idle_timeout)
                 batch = [first]
                 while len(batch) < self._batch_size and not queue.empty():
                     batch.append(queue.get_nowait())
-                wanted = [msg for msg in batch if msg.metadata.sequence.stream <= target]
+                wanted = [msg for msg in batch if position_of(msg) <= target]
                 if len(wanted) < len(batch):  # past the target: what lies between must be deleted
                     await self._runner.verify_absent(expected, target + 1)
                 if not wanted:
                     break
                 expected = await self._runner.check_contiguous(wanted, expected)
-                await self._runner.apply_batch(conn, wanted)
+                await pipeline.submit(wanted)
                 self.applied += len(wanted)
+            await pipeline.drain()
         finally:
+            await pipeline.aclose()
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
         if expected <= target:  # the last positions up to the target were deleted from the stream
