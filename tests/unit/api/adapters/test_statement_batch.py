@@ -54,3 +54,46 @@ async def test_unkeyed_statements_keep_the_batch_order_around_them() -> None:
     assert [sql for sql, _ in conn.calls] == ["INSERT", "BARRIER", "INSERT"]
     await batch.flush(conn)  # type: ignore[arg-type]
     assert len(conn.calls) == 3  # flushed statements are not sent twice
+
+
+def keep_later(earlier: tuple[Any, ...], later: tuple[Any, ...]) -> tuple[Any, ...]:
+    return later
+
+
+async def test_repeats_of_a_once_statement_for_one_key_are_dropped() -> None:
+    batch, conn = StatementBatch(), RecordingConnection()
+    for amount in (1, 2):
+        for user in ("a", "b"):
+            batch.add(
+                [("OPEN", (user, amount)), ("CHARGE", (user, amount))], by_first_argument, once=frozenset({"OPEN"})
+            )
+    await batch.flush(conn)  # type: ignore[arg-type]
+    assert conn.calls == [("OPEN", [("a", 1), ("b", 1)]), ("CHARGE", [("a", 1), ("b", 1), ("a", 2), ("b", 2)])]
+
+
+async def test_consecutive_statements_of_one_key_are_combined_into_one() -> None:
+    batch, conn = StatementBatch(), RecordingConnection()
+    combine = {"SET": keep_later}
+    for value in (1, 2, 3):
+        batch.add([("SET", ("a", value)), ("SET", ("b", value * 10))], by_first_argument, combine=combine)
+    await batch.flush(conn)  # type: ignore[arg-type]
+    assert conn.calls == [("SET", [("a", 3), ("b", 30)])]
+
+
+async def test_statements_are_not_combined_across_another_statement_of_their_key() -> None:
+    batch, conn = StatementBatch(), RecordingConnection()
+    combine = {"SET": keep_later}
+    batch.add([("SET", ("a", 1)), ("READ", ("a",)), ("SET", ("a", 2)), ("SET", ("a", 3))], by_first_argument,
+              combine=combine)  # fmt: skip
+    await batch.flush(conn)  # type: ignore[arg-type]
+    assert executed(conn) == [("SET", ("a", 1)), ("READ", ("a",)), ("SET", ("a", 3))]
+
+
+async def test_an_unkeyed_statement_ends_compaction_for_every_key() -> None:
+    batch, conn = StatementBatch(), RecordingConnection()
+    rules = {"once": frozenset({"OPEN"}), "combine": {"SET": keep_later}}
+    batch.add([("OPEN", ("a",)), ("SET", ("a", 1))], by_first_argument, **rules)  # type: ignore[arg-type]
+    batch.add([("BARRIER", ())])  # no key: it may have deleted the row or read the value
+    batch.add([("OPEN", ("a",)), ("SET", ("a", 2))], by_first_argument, **rules)  # type: ignore[arg-type]
+    await batch.flush(conn)  # type: ignore[arg-type]
+    assert executed(conn) == [("OPEN", ("a",)), ("SET", ("a", 1)), ("BARRIER", ()), ("OPEN", ("a",)), ("SET", ("a", 2))]

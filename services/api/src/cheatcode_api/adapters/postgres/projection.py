@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from abc import ABC
 from bisect import bisect_left
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import asyncpg
@@ -26,6 +26,7 @@ from cheatcode_runtime.eventstore import StoredEvent
 
 Statement = tuple[str, tuple[Any, ...]]  # SQL and its arguments
 KeyOf = Callable[[str, tuple[Any, ...]], Hashable | None]
+Combine = Callable[[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...]]  # (earlier args, later args) -> args
 
 
 class Projection(ABC):
@@ -35,6 +36,13 @@ class Projection(ABC):
 
     name: ClassVar[str]
     handles: ClassVar[frozenset[str]]  # event ``type_name`` values
+    # Batch compaction (both keyed by SQL; both need ``statement_key``). ``once``: a repeat of the
+    # statement for a key it already ran for in the batch changes nothing (an insert that makes
+    # sure a row exists, of a row nothing deletes). ``combine``: two consecutive statements of
+    # one key (nothing else touched the key between them) have the effect of the one statement
+    # ``combine(earlier, later)`` (a last-writer-wins or GREATEST update).
+    once: ClassVar[frozenset[str]] = frozenset()
+    combine: ClassVar[Mapping[str, Combine]] = {}
 
     def statements(self, stored: StoredEvent) -> Sequence[Statement] | None:
         """The event's effect as statements to run in order; None: this projection uses ``apply``."""
@@ -65,6 +73,9 @@ class StatementBatch:
     it opens a new round at the end. Rounds run in order and the rows of a round in the
     order they were added, so statements of one key keep their event order, and only
     statements that commute (different keys) are moved past one another.
+
+    The projection's compaction rules (``once``, ``combine``) then drop what a batch repeats:
+    a thread touched by 60 messages of a batch is updated once, not 60 times.
     """
 
     def __init__(self) -> None:
@@ -75,16 +86,46 @@ class StatementBatch:
         self._rounds_of: dict[str, list[int]] = {}  # SQL -> indexes of its rounds, ascending
         self._last_round: dict[Hashable, int] = {}  # key -> round of its latest statement
         self._floor = 0  # round of the latest unkeyed statement: nothing may run before it
+        self._ran_once: set[tuple[str, Hashable]] = set()  # (SQL, key) of ``once`` statements placed
+        self._latest_row: dict[tuple[str, Hashable], tuple[int, int, int]] = {}  # -> (round, row, barriers)
+        self._barriers = 0  # unkeyed statements placed so far
 
-    def add(self, statements: Sequence[Statement], key_of: KeyOf | None = None) -> None:
+    def add(
+        self,
+        statements: Sequence[Statement],
+        key_of: KeyOf | None = None,
+        *,
+        once: frozenset[str] = frozenset(),
+        combine: Mapping[str, Combine] | None = None,
+    ) -> None:
         for sql, args in statements:
             key = key_of(sql, args) if key_of is not None else None
             if key is None:
-                self._floor = self._place(sql, args, len(self._rounds) - 1)
-            else:
-                self._last_round[key] = self._place(sql, args, max(self._floor, self._last_round.get(key, 0)))
+                self._floor = self._place(sql, args, len(self._rounds) - 1)[0]
+                self._barriers += 1
+                self._ran_once.clear()  # an unkeyed statement may have undone what they made sure of
+                continue
+            if sql in once:
+                if (sql, key) in self._ran_once:
+                    continue
+                self._ran_once.add((sql, key))
+            last = self._last_round.get(key, 0)
+            merge = combine.get(sql) if combine else None
+            if merge is not None:
+                latest = self._latest_row.get((sql, key))
+                # The key's latest statement is this SQL's row (a round holds one SQL), and no
+                # unkeyed statement came after it: the two are consecutive for the key.
+                if latest is not None and latest[0] == last and latest[2] == self._barriers:
+                    rows = self._rounds[latest[0]][1]
+                    rows[latest[1]] = merge(rows[latest[1]], args)
+                    continue
+            placed = self._place(sql, args, max(self._floor, last))
+            self._last_round[key] = placed[0]
+            if merge is not None:
+                self._latest_row[(sql, key)] = (*placed, self._barriers)
 
-    def _place(self, sql: str, args: tuple[Any, ...], earliest: int) -> int:
+    def _place(self, sql: str, args: tuple[Any, ...], earliest: int) -> tuple[int, int]:
+        """Add the row to the first round of ``sql`` at or after ``earliest``; (round, row) it took."""
         indexes = self._rounds_of.setdefault(sql, [])
         found = bisect_left(indexes, earliest)
         if found < len(indexes):
@@ -93,8 +134,9 @@ class StatementBatch:
             index = len(self._rounds)
             self._rounds.append((sql, []))
             indexes.append(index)
-        self._rounds[index][1].append(args)
-        return index
+        rows = self._rounds[index][1]
+        rows.append(args)
+        return index, len(rows) - 1
 
     async def flush(self, conn: asyncpg.Connection) -> None:
         rounds = self._rounds

@@ -110,6 +110,12 @@ class BillingProjection(Projection):
             return [default, (SET_BYOK, (event.user_id, position, event.key_id, event.display_name, at, at))]
         return [default, (CLEAR_BYOK, (event.user_id, position, event.key_id, at))]
 
+    # Compaction: the default account row is made once per batch (nothing deletes accounts), and
+    # of consecutive balance updates of one account (guarded by position, applied in stream
+    # order) only the last has an effect.
+    once = frozenset({INSERT_DEFAULT})
+    combine = {SET_REMAINING: lambda earlier, later: later}
+
     def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
         if sql == INSERT_USAGE:
             return ("billing_usage", args[0], args[1])

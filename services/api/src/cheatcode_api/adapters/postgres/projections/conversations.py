@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from datetime import datetime
 from typing import Any
 
 from cheatcode_api.adapters.postgres.projection import Projection, Statement
@@ -24,6 +25,13 @@ ON CONFLICT (message_id) DO NOTHING
 """
 
 
+def later_of(first: datetime | None, second: datetime | None) -> datetime | None:
+    """max() as SQL's GREATEST sees it: NULL only when both are."""
+    if first is None or second is None:
+        return first if second is None else second
+    return max(first, second)
+
+
 class ThreadsProjection(Projection):
     name = "threads"
     handles = frozenset({ThreadCreated.type_name, MessageAdded.type_name})
@@ -35,6 +43,9 @@ class ThreadsProjection(Projection):
         if isinstance(event, MessageAdded):
             return [(TOUCH_THREAD, (event.thread_id, thread_touched_at(event)))]
         return []
+
+    # GREATEST(GREATEST(u, a), b) = GREATEST(u, max(a, b)): one update per thread and batch.
+    combine = {TOUCH_THREAD: lambda earlier, later: (earlier[0], later_of(earlier[1], later[1]))}
 
     def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
         return ("threads", args[0])
