@@ -19,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.backing import backing_services
 from benchmarks.event_mix import append_all, generate
@@ -48,7 +47,7 @@ async def follow_to(runner: ProjectionRunner, position: int) -> float:
 async def main(count: int, batch: int, live_batch: int) -> None:
     async with backing_services("bench-rebuild-") as backing:
         events = generate(count)
-        nc = await connect(NatsSettings(url=backing.env["CHEATCODE_NATS_URL"]), name="bench-rebuild")  # as the API connects
+        nc = await connect(NatsSettings(url=backing.env["CHEATCODE_NATS_URL"]), name="bench-rebuild")
         js = nc.jetstream()
         started = time.perf_counter()
         await append_all(js, events)
