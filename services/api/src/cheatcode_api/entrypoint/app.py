@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from cheatcode_api.domain.rate_limits import RULES, with_overrides
 from cheatcode_api.entrypoint.container import Container
@@ -24,6 +25,9 @@ from cheatcode_api.entrypoint.routes import all_routers, feature_flags
 from cheatcode_api.ports.auth import AuthenticatedUser, InvalidTokenError, VerifierUnavailableError
 
 API_PREFIX = "/api"
+
+
+NATIVE_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def create_app(
@@ -50,6 +54,11 @@ def create_app(
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        # RequestObservability owns the request span, its trace context and the latency metric;
+        # FastAPI's native telemetry (on whenever a tracer provider is set) would add a second
+        # request span and one per dependency: a fifth of an authenticated GET's time
+        # (benchmarks/bench_observability.py).
+        telemetry=NATIVE_TELEMETRY_OFF,
     )
     app.state.container = container
     for router in (*all_routers(), *extra_routers):
