@@ -43,3 +43,13 @@ def test_json_log_lines_carry_trace_run_and_user() -> None:
     assert line["msg"] == "tool shell failed"
     assert (line["service"], line["level"], line["attempt"]) == ("agent", "warning", 2)
     assert (line["trace_id"], line["run_id"], line["user_id"]) == ("0af7651916cd43dd8448eb211c80319c", "r1", "alice")
+
+
+def test_with_no_exporter_spans_keep_their_ids_but_record_nothing() -> None:
+    configure_tracing("test")  # the tests set no OTEL_EXPORTER_* variable
+    with continued("request", {"traceparent": INCOMING}) as span:
+        assert not span.is_recording()
+        onward = inject({})
+    _, trace_id, span_id, flags = onward["traceparent"].split("-")
+    assert trace_id == "0af7651916cd43dd8448eb211c80319c" and span_id != "b7ad6b7169203331"
+    assert flags == "00"  # not sampled: nothing of this span was recorded anywhere

@@ -2,7 +2,12 @@
 
 ``configure_tracing`` installs an SDK tracer provider, so spans have real ids even with no
 exporter; one is added only when the standard ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
-``OTEL_TRACES_EXPORTER=console``) asks for it and the exporter package is installed.
+``OTEL_TRACES_EXPORTER=console``) asks for it and the exporter package is installed. With no
+exporter nothing would ever read a recorded span, so none is recorded (sampler ALWAYS_OFF):
+the span context still gets its trace and span ids (logs, ``traceparent`` onward, flag
+``00``), without the span's attribute and event bookkeeping (half of a request's tracing cost,
+``benchmarks/bench_observability.py``). With an exporter, the SDK's default sampler (or
+``OTEL_TRACES_SAMPLER``) decides.
 ``inject`` writes ``traceparent`` into a header dict (an HTTP response, a NATS message);
 ``continued`` starts a span that continues the trace carried by incoming headers.
 """
@@ -18,6 +23,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import Span
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -25,6 +31,7 @@ log = logging.getLogger(__name__)
 TRACEPARENT = "traceparent"
 _propagator = TraceContextTextMapPropagator()
 _configured: list[str] = []
+_tracer: list[trace.Tracer] = []
 
 
 def configure_tracing(service: str) -> None:
@@ -32,11 +39,15 @@ def configure_tracing(service: str) -> None:
     if _configured:
         return
     _configured.append(service)
-    provider = TracerProvider(resource=Resource.create({"service.name": f"cheatcode-{service}"}))
+    resource = Resource.create({"service.name": f"cheatcode-{service}"})
     exporter = _exporter_from_environment()
-    if exporter is not None:
+    if exporter is None:
+        provider = TracerProvider(resource=resource, sampler=ALWAYS_OFF)
+    else:
+        provider = TracerProvider(resource=resource)
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
+    _tracer.clear()
 
 
 def _exporter_from_environment() -> SpanExporter | None:
@@ -64,9 +75,10 @@ def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
 @contextmanager
 def continued(name: str, headers: Mapping[str, str] | None = None, **attributes: str) -> Iterator[Span]:
     """A span named ``name``, child of the trace in ``headers`` if they carry one, else a new trace."""
-    parent = _propagator.extract(dict(headers)) if headers else None
-    tracer = trace.get_tracer("cheatcode")
-    with tracer.start_as_current_span(name, context=parent, attributes=attributes or None) as span:
+    parent = _propagator.extract(headers) if headers else None
+    if not _tracer:  # one tracer per provider (the SDK builds a new one on every get_tracer)
+        _tracer.append(trace.get_tracer("cheatcode"))
+    with _tracer[0].start_as_current_span(name, context=parent, attributes=attributes or None) as span:
         yield span
 
 
