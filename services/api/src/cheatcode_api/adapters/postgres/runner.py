@@ -240,19 +240,21 @@ class ProjectionRunner:
 
     async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Msg]) -> None:
         """Apply ``batch`` (in stream order) and advance every checkpoint, in one transaction."""
-        await self.apply_plan(conn, BatchPlan(batch, position_of(batch[-1]), {}, None))
+        await self._apply(conn, batch, None)
 
     async def apply_plan(self, conn: asyncpg.Connection, plan: BatchPlan) -> None:
-        """Apply a planned batch and advance every checkpoint, in one transaction.
+        """Apply a planned batch and advance every checkpoint, in one transaction."""
+        await self._apply(conn, plan.messages, plan)
 
-        Fast path: no savepoints. If an event turns out to be poison, the batch is rolled back
-        and applied again with a savepoint around each event, recording what fails.
+    async def _apply(self, conn: asyncpg.Connection, batch: Sequence[Msg], plan: BatchPlan | None) -> None:
+        """Fast path: the plan's statements, no savepoints. If an event turns out to be poison, the
+        batch is rolled back and applied again with a savepoint around each event, recording what fails.
         """
         try:
-            behind, last = await self._apply_in_transaction(conn, plan.messages, careful=False, plan=plan)
+            behind, last = await self._apply_in_transaction(conn, batch, careful=False, plan=plan)
         except POISON_ERRORS as error:
-            log.warning("batch up to %d hit %r; applying it event by event", plan.last, error)
-            behind, last = await self._apply_in_transaction(conn, plan.messages, careful=True)
+            log.warning("batch up to %d hit %r; applying it event by event", position_of(batch[-1]), error)
+            behind, last = await self._apply_in_transaction(conn, batch, careful=True)
         self.position = max(self.position, last)
         if behind and self._on_advanced is not None:
             self._on_advanced(behind, last)
@@ -263,29 +265,20 @@ class ProjectionRunner:
         last = position_of(batch[-1])
         async with conn.transaction():
             seen = await checkpoints.lock_for_update(conn, self._names)
-            if plan is not None and plan.statements is not None and seen == plan.assumed:
-                await plan.statements.flush(conn)  # the plan was made against exactly these checkpoints
-            else:
+            if not careful and (plan is None or plan.assumed != seen):
+                plan = await self.plan(batch, seen)  # no plan, or one made against checkpoints that moved
+            if not careful and plan is not None and plan.statements is not None:
+                await plan.statements.flush(conn)
+            else:  # careful, an apply-only projection, or an event that does not decode: one by one
                 applied = dict(seen)  # also guards against a position delivered twice within the batch
-                statements = None if careful else StatementBatch()
                 for msg in batch:
-                    await self._apply_one(conn, msg, applied, careful=careful, statements=statements)
-                if statements is not None:
-                    await statements.flush(conn)
+                    await self._apply_one(conn, msg, applied, careful=careful)
             behind = [name for name in self._names if seen[name] < last]
             if behind:
                 await checkpoints.advance(conn, behind, last, notify=self._notify)
         return behind, last
 
-    async def _apply_one(
-        self,
-        conn: asyncpg.Connection,
-        msg: Msg,
-        applied: dict[str, int],
-        *,
-        careful: bool,
-        statements: StatementBatch | None = None,
-    ) -> None:
+    async def _apply_one(self, conn: asyncpg.Connection, msg: Msg, applied: dict[str, int], *, careful: bool) -> None:
         position = position_of(msg)
         headers = msg.headers or {}
         type_name = headers.get(TYPE_HEADER)
@@ -303,14 +296,8 @@ class ProjectionRunner:
             for projection in targets:
                 if careful:
                     await self._apply_guarded(conn, projection, stored)
-                    continue
-                batched = projection.statements(stored) if statements is not None else None
-                if batched is not None and statements is not None:
-                    statements.add(batched, projection.statement_key, once=projection.once, combine=projection.combine)
-                    continue
-                if statements is not None:
-                    await statements.flush(conn)  # what came before this event runs first
-                await projection.apply(conn, stored)
+                else:
+                    await projection.apply(conn, stored)
         for name in self._names:
             applied[name] = max(applied[name], position)
 

@@ -54,9 +54,6 @@ class ShadowProjector:
         known = await checkpoints.read_all(conn)
         return {name: known[name] for name in self._runner.names}
 
-    async def position(self, conn: asyncpg.Connection) -> int:
-        return min((await self.checkpoints(conn)).values())
-
     async def catch_up(self, conn: asyncpg.Connection, target: int) -> None:
         """Apply every event up to and including ``target`` (and none after it)."""
         for attempt in range(ATTEMPTS):
