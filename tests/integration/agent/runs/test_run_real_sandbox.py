@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from tests.integration.agent.runs.conftest import AgentStack
 from tests.integration.agent.runs.frames import follow
 from tests.integration.agent.runs.test_run_lifecycle import new_thread
 from tests.support.requests import send_command
+from tests.support.sandbox_root import traversable_root
 
 pytestmark = [
     pytest.mark.integration,
@@ -31,10 +31,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def sandbox_root() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="cc-agent-runs-sandbox-"))
-    root.chmod(0o711)  # sandbox uids must traverse it
-    yield root / "sandboxes"
-    shutil.rmtree(root, ignore_errors=True)
+    yield from traversable_root("cc-agent-runs-sandbox-")
 
 
 @pytest.fixture

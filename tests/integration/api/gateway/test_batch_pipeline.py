@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import ClassVar
 from uuid import uuid4
 
@@ -22,11 +21,9 @@ from cheatcode_api.adapters.postgres.runner import ProjectionRunner, position_of
 from cheatcode_contracts import build_registry
 from cheatcode_contracts.envelope import contract_headers, encode
 from cheatcode_contracts.projects import ProjectCreated
-from cheatcode_contracts.streams import ALL_STREAMS, EVENTS
+from cheatcode_contracts.streams import EVENTS
 from cheatcode_contracts.subjects import aggregate_subject, all_events_filter
-from cheatcode_infra.nats_server import NatsServer
 from cheatcode_runtime.eventstore import StoredEvent
-from cheatcode_runtime.nats import NatsSettings, connect, ensure_streams
 
 pytestmark = pytest.mark.integration
 
@@ -35,15 +32,9 @@ COUNT = 7
 
 
 @pytest.fixture
-async def nats_client(tmp_path: Path) -> AsyncIterator[Client]:
-    """A nats-server of this test's own: EVENTS holds exactly the events published here."""
-    server = NatsServer(store_dir=tmp_path / "nats")
-    await asyncio.to_thread(server.start)
-    client = await connect(NatsSettings(url=server.url), name="pipeline-test")
-    await ensure_streams(client.jetstream(), ALL_STREAMS)
-    yield client
-    await client.drain()
-    await asyncio.to_thread(server.stop)
+def nats_client(own_nats_client: Client) -> Client:
+    """This module's own nats-server: no other test's events reach its EVENTS stream."""
+    return own_nats_client
 
 
 class CountingProjection(Projection):
@@ -57,10 +48,14 @@ class CountingProjection(Projection):
 
 
 async def stored_messages(nats_client: Client) -> list[Msg]:
+    """Publish COUNT events and read them back as the runner receives them."""
     js = nats_client.jetstream()
+    first = 0
     for index in range(COUNT):
         event = ProjectCreated(project_id=str(uuid4()), user_id="pipeline-owner", name=f"p{index}")
-        await js.publish(aggregate_subject("project", event.project_id), encode(event), headers=contract_headers(event))
+        subject = aggregate_subject("project", event.project_id)
+        ack = await js.publish(subject, encode(event), headers=contract_headers(event))
+        first = first or ack.seq
     got: list[Msg] = []
     done = asyncio.Event()
 
@@ -71,7 +66,7 @@ async def stored_messages(nats_client: Client) -> list[Msg]:
 
     sub = await js.subscribe(
         all_events_filter(), stream=EVENTS.name, ordered_consumer=True, cb=collect,
-        deliver_policy=api.DeliverPolicy.ALL,
+        deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, config=api.ConsumerConfig(opt_start_seq=first),
     )  # fmt: skip
     await asyncio.wait_for(done.wait(), 5)
     await sub.unsubscribe()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -26,6 +25,7 @@ from cheatcode_sandbox.entrypoint.bootstrap import SandboxService, build
 from tests.integration.sandbox.entrypoint.test_replicas import ask, processes_of, until_running_as
 from tests.integration.sandbox.entrypoint.test_service import settings_for
 from tests.support.requests import request_when_ready, send_command
+from tests.support.sandbox_root import traversable_root
 
 pytestmark = [
     pytest.mark.integration,
@@ -37,10 +37,7 @@ IDLE_SECONDS = 1.5
 
 @pytest.fixture(scope="module")
 def shared_root() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="cc-sandbox-maintenance-"))
-    root.chmod(0o711)  # sandbox uids must traverse it
-    yield root / "sandboxes"
-    shutil.rmtree(root, ignore_errors=True)
+    yield from traversable_root("cc-sandbox-maintenance-")
 
 
 @pytest.fixture(scope="module")

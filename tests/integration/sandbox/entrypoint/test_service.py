@@ -7,7 +7,6 @@ import io
 import json
 import os
 import shutil
-import tempfile
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Iterator
@@ -25,6 +24,7 @@ from cheatcode_runtime.nats import NatsSettings
 from cheatcode_sandbox.config import Settings
 from cheatcode_sandbox.entrypoint.bootstrap import SandboxService, build
 from tests.support.requests import request_when_ready, send_command
+from tests.support.sandbox_root import traversable_root
 
 pytestmark = [
     pytest.mark.integration,
@@ -34,10 +34,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def sandbox_root() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="cc-sandbox-svc-"))
-    root.chmod(0o711)  # sandbox uids must traverse it
-    yield root / "sandboxes"
-    shutil.rmtree(root, ignore_errors=True)
+    yield from traversable_root("cc-sandbox-svc-")
 
 
 def settings_for(nats_server: NatsServer, root: Path, instance: str) -> Settings:
