@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import time
 import uuid
 from collections.abc import Sequence
 
@@ -22,22 +23,40 @@ def kill_group(process: asyncio.subprocess.Process) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def kill_uid(uid: int) -> int:
-    """SIGKILL every process of ``uid`` on this machine; returns how many were signalled.
+def kill_uid(uid: int, *, settle: float = 2.0) -> int:
+    """SIGKILL every process of ``uid`` on this machine and wait (up to ``settle`` s) until none is
+    left alive (zombies aside); returns how many were signalled.
 
     Each sandbox runs as a uid of its own, so this is "everything the sandbox runs here". It is the
     safety net for processes whose bubblewrap parent died without taking them along (its
-    parent-death signal is not always delivered to the sandbox's init).
+    parent-death signal is not always delivered to the sandbox's init). A SIGKILLed process is not
+    gone at once, and callers record the sandbox stopped right after: hence the wait, which also
+    catches a process forked between the scan and the signal.
     """
-    killed = 0
+    signalled: set[int] = set()
+    deadline = time.monotonic() + settle
+    while live := _live_pids(uid):
+        for pid in live:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                signalled.add(pid)
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.01)
+    return len(signalled)
+
+
+def _live_pids(uid: int) -> list[int]:
+    found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError):
             if entry.stat(follow_symlinks=False).st_uid == uid:
-                os.kill(int(entry.name), signal.SIGKILL)
-                killed += 1
-    return killed
+                with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:
+                    if stat.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        found.append(int(entry.name))
+    return found
 
 
 class OutputBuffer:
