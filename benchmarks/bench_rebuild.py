@@ -6,6 +6,7 @@ through the contracts' ``encode`` and envelope headers. First the live schema is
 ``ProjectionRunner`` (the API's follow path, ``--live-batch`` events per transaction); then
 ``PostgresReadModelRebuilder.rebuild()`` (what ``POST /api/admin/read-models/rebuild`` runs)
 projects everything into the shadow schema, compares every table row for row and swaps.
+The collector is tuned as in the API process (``tune_gc``: start-up objects frozen).
 Figures: events/s of both, and the comparison and swap times. No assertions.
 
     .venv/bin/python benchmarks/bench_rebuild.py [--events 100000] [--batch 5000]
@@ -27,6 +28,7 @@ from cheatcode_api.adapters.postgres.migrate import apply_migrations
 from cheatcode_api.adapters.postgres.projections import all_projections
 from cheatcode_api.adapters.postgres.rebuild import PostgresReadModelRebuilder
 from cheatcode_api.adapters.postgres.runner import ProjectionRunner
+from cheatcode_api.streaming import tune_gc
 from cheatcode_contracts import build_registry
 from cheatcode_runtime.nats import NatsSettings, connect
 
@@ -56,6 +58,7 @@ async def main(count: int, batch: int, live_batch: int) -> None:
         conn = await database.connect()
         await apply_migrations(conn, SCHEMA)
         await conn.close()
+        tune_gc()  # as the API process (and the rebuild CLI) does after start-up
         live = ProjectionRunner(database, js, build_registry(), all_projections(), batch_size=live_batch)
         live_seconds = await follow_to(live, len(events))
         rebuilder = PostgresReadModelRebuilder(database, js, build_registry(), all_projections, batch_size=batch)

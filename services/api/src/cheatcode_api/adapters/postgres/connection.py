@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from pydantic_core import to_json
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,15 @@ class Database:
         return pool
 
 
-def _encode_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+JSONB_VERSION = b"\x01"  # jsonb's binary wire format: a version byte, then the JSON text
+
+
+def _encode_jsonb(value: Any) -> bytes:
+    return JSONB_VERSION + to_json(value)
+
+
+def _decode_jsonb(data: bytes) -> Any:
+    return json.loads(data[1:])
 
 
 async def keep_session(_conn: asyncpg.Connection) -> None:
@@ -50,5 +58,9 @@ async def keep_session(_conn: asyncpg.Connection) -> None:
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
-    for type_name in ("jsonb", "json"):
-        await conn.set_type_codec(type_name, encoder=_encode_json, decoder=json.loads, schema="pg_catalog")
+    # Binary format, encoded by pydantic-core (a fifth of json.dumps' time: jsonb values are a
+    # good part of a rebuild's Python work); json's binary format is the text itself.
+    await conn.set_type_codec(
+        "jsonb", encoder=_encode_jsonb, decoder=_decode_jsonb, schema="pg_catalog", format="binary"
+    )
+    await conn.set_type_codec("json", encoder=to_json, decoder=json.loads, schema="pg_catalog", format="binary")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Hashable
+from functools import cache
 from typing import Any
 
 from cheatcode_api.adapters.postgres.projection import Projection, Statement
@@ -37,11 +38,18 @@ def every_event_type() -> frozenset[str]:
     return frozenset(model.type_name for model in build_registry() if issubclass(model, Event))
 
 
+@cache
+def names_its_user(model: type[Event]) -> bool:
+    # Cached: ``model_fields`` goes through pydantic's deprecation descriptor (~10 µs a call,
+    # a third of a rebuild's planning), and a getattr miss on a model costs an exception.
+    return "user_id" in model.model_fields
+
+
 def owner_of(event: Event) -> str | None:
     if event.aggregate_kind in USER_IS_THE_AGGREGATE:
         return event.aggregate_id
-    if "user_id" not in type(event).model_fields:
-        return None  # (a getattr miss on a pydantic model costs an exception: 4 % of a rebuild)
+    if not names_its_user(type(event)):
+        return None
     user = event.user_id  # type: ignore[attr-defined]  # the field exists (checked above)
     return user if isinstance(user, str) and user else None
 
