@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import asyncpg
 
+from cheatcode_api.adapters.postgres.bulk import BULK_MIN_ROWS, BulkInsert
 from cheatcode_runtime.eventstore import StoredEvent
 
 Statement = tuple[str, tuple[Any, ...]]  # SQL and its arguments
@@ -43,6 +44,9 @@ class Projection(ABC):
     # ``combine(earlier, later)`` (a last-writer-wins or GREATEST update).
     once: ClassVar[frozenset[str]] = frozenset()
     combine: ClassVar[Mapping[str, Combine]] = {}
+    # A statement's bulk form (keyed by SQL): the same effect for a whole round of its rows
+    # (see bulk.py), used for rounds of BULK_MIN_ROWS rows or more.
+    bulk: ClassVar[Mapping[str, BulkInsert]] = {}
 
     def statements(self, stored: StoredEvent) -> Sequence[Statement] | None:
         """The event's effect as statements to run in order; None: this projection uses ``apply``."""
@@ -89,6 +93,7 @@ class StatementBatch:
         self._ran_once: set[tuple[str, Hashable]] = set()  # (SQL, key) of ``once`` statements placed
         self._latest_row: dict[tuple[str, Hashable], tuple[int, int, int]] = {}  # -> (round, row, barriers)
         self._barriers = 0  # unkeyed statements placed so far
+        self._bulk: dict[str, BulkInsert] = {}  # SQL -> its bulk form, for the SQL placed so far
 
     def add(
         self,
@@ -97,7 +102,10 @@ class StatementBatch:
         *,
         once: frozenset[str] = frozenset(),
         combine: Mapping[str, Combine] | None = None,
+        bulk: Mapping[str, BulkInsert] | None = None,
     ) -> None:
+        if bulk:
+            self._bulk.update(bulk)
         for sql, args in statements:
             key = key_of(sql, args) if key_of is not None else None
             if key is None:
@@ -139,10 +147,13 @@ class StatementBatch:
         return index, len(rows) - 1
 
     async def flush(self, conn: asyncpg.Connection) -> None:
-        rounds = self._rounds
+        rounds, bulk = self._rounds, self._bulk
         self._reset()
         for sql, rows in rounds:
-            if len(rows) == 1:
+            writer = bulk.get(sql)
+            if writer is not None and len(rows) >= BULK_MIN_ROWS:
+                await writer.write(conn, rows)
+            elif len(rows) == 1:
                 await conn.execute(sql, *rows[0])
             else:
                 await conn.executemany(sql, rows)

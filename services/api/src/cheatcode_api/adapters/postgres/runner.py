@@ -216,6 +216,7 @@ class ProjectionRunner:
         last = position_of(batch[-1])
         statements = StatementBatch()
         done_through = 0  # guards against a position delivered twice within the batch
+        newest = max(assumed.values(), default=0)  # past it, every projection handling the type applies
         for index, msg in enumerate(batch):
             if index % PLAN_SLICE == PLAN_SLICE - 1:
                 await asyncio.sleep(0)
@@ -224,7 +225,8 @@ class ProjectionRunner:
                 continue
             done_through = position
             headers = msg.headers or {}
-            targets = [p for p in self._by_type.get(headers.get(TYPE_HEADER, ""), ()) if position > assumed[p.name]]
+            handling = self._by_type.get(headers.get(TYPE_HEADER, ""), ())
+            targets = handling if position > newest else [p for p in handling if position > assumed[p.name]]
             if not targets:
                 continue
             try:
@@ -235,7 +237,13 @@ class ProjectionRunner:
                 planned = projection.statements(stored)
                 if planned is None:
                     return BatchPlan(batch, last, assumed, None)
-                statements.add(planned, projection.statement_key, once=projection.once, combine=projection.combine)
+                statements.add(
+                    planned,
+                    projection.statement_key,
+                    once=projection.once,
+                    combine=projection.combine,
+                    bulk=projection.bulk,
+                )
         return BatchPlan(batch, last, assumed, statements)
 
     async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Msg]) -> None:

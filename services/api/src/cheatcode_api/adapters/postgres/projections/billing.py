@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from cheatcode_api.adapters.postgres.bulk import InsertNew
 from cheatcode_api.adapters.postgres.projection import Projection
 from cheatcode_contracts.billing import (
     AccountOpened,
@@ -63,12 +64,11 @@ INSERT INTO billing_accounts
 VALUES ($1, 'free', $2, $2, $3, $4, $4, 0)
 ON CONFLICT (user_id) DO NOTHING
 """
-INSERT_USAGE = """
-INSERT INTO billing_usage (run_id, call_index, user_id, thread_id, project_id, model, prompt_tokens,
-    completion_tokens, total_tokens, charged_tokens, balance_after, estimated_cost, byok, used_at, position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-ON CONFLICT (run_id, call_index) DO NOTHING
-"""
+USAGE_COLUMNS = ("run_id", "call_index", "user_id", "thread_id", "project_id", "model", "prompt_tokens",
+                 "completion_tokens", "total_tokens", "charged_tokens", "balance_after", "estimated_cost", "byok",
+                 "used_at", "position")  # fmt: skip
+NEW_USAGE = InsertNew("billing_usage", USAGE_COLUMNS, key={"run_id": "text", "call_index": "integer"})
+INSERT_USAGE = NEW_USAGE.sql
 
 
 class BillingProjection(Projection):
@@ -115,6 +115,7 @@ class BillingProjection(Projection):
     # order) only the last has an effect.
     once = frozenset({INSERT_DEFAULT})
     combine = {SET_REMAINING: lambda earlier, later: later}
+    bulk = {INSERT_USAGE: NEW_USAGE}
 
     def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
         if sql == INSERT_USAGE:

@@ -6,6 +6,7 @@ from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
+from cheatcode_api.adapters.postgres.bulk import InsertNew
 from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_api.domain.rows import message_row, thread_row, thread_touched_at, values
 from cheatcode_contracts.threads import MessageAdded, ThreadCreated
@@ -17,12 +18,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (thread_id) DO NOTHING
 """
 TOUCH_THREAD = "UPDATE threads SET updated_at = GREATEST(updated_at, $2) WHERE thread_id = $1"
-INSERT_MESSAGE = """
-INSERT INTO messages (message_id, thread_id, position, type, is_llm_message, content, metadata, agent_run_id,
-                      created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-ON CONFLICT (message_id) DO NOTHING
-"""
+MESSAGE_COLUMNS = ("message_id", "thread_id", "position", "type", "is_llm_message", "content", "metadata",
+                   "agent_run_id", "created_at", "updated_at")  # fmt: skip
+NEW_MESSAGES = InsertNew("messages", MESSAGE_COLUMNS, key={"message_id": "text"})
+INSERT_MESSAGE = NEW_MESSAGES.sql
 
 
 def later_of(first: datetime | None, second: datetime | None) -> datetime | None:
@@ -54,6 +53,8 @@ class ThreadsProjection(Projection):
 class MessagesProjection(Projection):
     name = "messages"
     handles = frozenset({MessageAdded.type_name})
+
+    bulk = {INSERT_MESSAGE: NEW_MESSAGES}
 
     def statements(self, stored: StoredEvent) -> list[Statement]:
         event = stored.event
