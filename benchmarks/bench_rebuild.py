@@ -9,7 +9,7 @@ projects everything into the shadow schema, compares every table row for row and
 The collector is tuned as in the API process (``tune_gc``: start-up objects frozen).
 Figures: events/s of both, and the comparison and swap times. No assertions.
 
-    .venv/bin/python benchmarks/bench_rebuild.py [--events 100000] [--batch 5000]
+    .venv/bin/python benchmarks/bench_rebuild.py [--events 100000] [--batch 10000]
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ async def main(count: int, batch: int, live_batch: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--live-batch", type=int, default=500)
     arguments = parser.parse_args()
     asyncio.run(main(arguments.events, arguments.batch, arguments.live_batch))

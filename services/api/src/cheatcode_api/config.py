@@ -47,7 +47,7 @@ class Settings(ServiceSettings):
     read_your_writes_timeout: float = Field(default=10.0, gt=0)
     projection_batch_size: int = Field(default=500, ge=1)
     projection_standby_interval: float = Field(default=1.0, gt=0)  # how often a standby replica tries to lead
-    rebuild_batch_size: int = Field(default=5000, ge=1)  # events per transaction of a shadow rebuild
+    rebuild_batch_size: int = Field(default=10_000, ge=1)  # events per transaction of a shadow rebuild
     # SIGTERM → exit: open requests (SSE included) get ``shutdown_grace`` seconds, then closing
     # every connection gets ``shutdown_timeout`` seconds in all (each step is abandoned past it).
     shutdown_grace: int = Field(default=3, ge=0)

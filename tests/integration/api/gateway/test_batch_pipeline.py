@@ -134,5 +134,5 @@ async def test_secondary_indexes_dropped_for_a_bulk_load_come_back_identical(con
     remaining = {row["indexname"] for row in await conn.fetch(query, SCHEMA)}
     assert "event_log_user" in {name for name, _ in before} - remaining  # a read-only index went
     assert {"event_log_pkey", "aggregate_owners_pkey", "projection_checkpoints_pkey"} <= remaining  # keys stay
-    await create_indexes(conn, definitions)
+    await create_indexes([conn], definitions)
     assert [tuple(row) for row in await conn.fetch(query, SCHEMA)] == before

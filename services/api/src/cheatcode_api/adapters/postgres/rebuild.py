@@ -63,7 +63,7 @@ class PostgresReadModelRebuilder(ReadModelRebuilder):
         registry: ContractRegistry,
         projections: Callable[[], Sequence[Projection]],
         *,
-        batch_size: int = 5000,
+        batch_size: int = 10_000,
     ) -> None:
         self._database = database
         self._js = js
@@ -106,7 +106,7 @@ class PostgresReadModelRebuilder(ReadModelRebuilder):
         )
         projecting = time.monotonic()
         await projector.catch_up(shadow, await self._live_position(live))
-        await create_indexes(shadow, deferred_indexes)  # built once over the bulk of the rows
+        await self._build_indexes(shadow, deferred_indexes)
         snapshot = await self._database.connect()
         try:
             async with live.transaction():
@@ -137,6 +137,14 @@ class PostgresReadModelRebuilder(ReadModelRebuilder):
             report.events_projected, projection_seconds, equal, report.swapped, swapped_at,
         )  # fmt: skip
         return report
+
+    async def _build_indexes(self, shadow: asyncpg.Connection, definitions: list[str]) -> None:
+        """Built once over the bulk of the rows, on two connections (see ``create_indexes``)."""
+        second = await Database(self._database.dsn, self.shadow_schema).connect()
+        try:
+            await create_indexes([shadow, second], definitions)
+        finally:
+            await second.close()
 
     async def _live_position(self, live: asyncpg.Connection) -> int:
         return int(await live.fetchval("SELECT coalesce(max(position), 0) FROM projection_checkpoints"))

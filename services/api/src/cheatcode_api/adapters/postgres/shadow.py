@@ -40,7 +40,7 @@ class ShadowProjector:
         registry: ContractRegistry,
         projections: Sequence[Projection],
         *,
-        batch_size: int = 5000,
+        batch_size: int = 10_000,
         idle_timeout: float = 5.0,
     ) -> None:
         self._js = js
@@ -71,7 +71,8 @@ class ShadowProjector:
 
     async def _follow(self, conn: asyncpg.Connection, known: dict[str, int], target: int) -> None:
         start = min(known.values())
-        queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=self._batch_size * 4)
+        # Two batches' worth: one being planned while one commits (the messages are the memory).
+        queue: asyncio.Queue[Msg] = asyncio.Queue(maxsize=self._batch_size * 2)
         sub = await self._js.subscribe(
             all_events_filter(),
             stream=EVENTS.name,
