@@ -85,12 +85,7 @@ class ShadowProjector:
         pipeline = BatchPipeline(self._runner, conn, known)
         try:
             while expected <= target:
-                if queue.empty():  # nothing to plan meanwhile: let the batch in flight commit
-                    await pipeline.drain()
-                first = await asyncio.wait_for(queue.get(), self._idle_timeout)
-                batch = [first]
-                while len(batch) < self._batch_size and not queue.empty():
-                    batch.append(queue.get_nowait())
+                batch = await self._next_batch(queue, target)
                 wanted = [msg for msg in batch if position_of(msg) <= target]
                 if len(wanted) < len(batch):  # past the target: what lies between must be deleted
                     await self._runner.verify_absent(expected, target + 1)
@@ -108,3 +103,16 @@ class ShadowProjector:
             async with conn.transaction():
                 await checkpoints.lock_for_update(conn, self._runner.names)
                 await checkpoints.advance(conn, self._runner.names, target, notify=False)
+
+    async def _next_batch(self, queue: asyncio.Queue[Msg], target: int) -> list[Msg]:
+        """A full batch, short only where it reaches ``target``. Unlike the live runner (which
+        commits what it has, for read-your-writes), a rebuild waits for the messages on their
+        way: batches cut short by a moment's empty queue would cost it bulk writes, compaction
+        and round trips (at the start, when delivery is still filling the queue, they did)."""
+        batch = [await asyncio.wait_for(queue.get(), self._idle_timeout)]
+        while len(batch) < self._batch_size and position_of(batch[-1]) < target:
+            if queue.empty():
+                batch.append(await asyncio.wait_for(queue.get(), self._idle_timeout))
+            else:
+                batch.append(queue.get_nowait())
+        return batch

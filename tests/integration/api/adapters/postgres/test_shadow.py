@@ -1,0 +1,93 @@
+"""The shadow projector: whole batches from the log, stopping exactly at the position asked for."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from uuid import uuid4
+
+import asyncpg
+import pytest
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from cheatcode_api.adapters.postgres import checkpoints
+from cheatcode_api.adapters.postgres.connection import Database
+from cheatcode_api.adapters.postgres.migrate import apply_migrations
+from cheatcode_api.adapters.postgres.projections import all_projections
+from cheatcode_api.adapters.postgres.shadow import ShadowProjector
+from cheatcode_contracts import build_registry
+from cheatcode_contracts.envelope import contract_headers, encode
+from cheatcode_contracts.projects import ProjectCreated
+from cheatcode_contracts.streams import EVENTS
+from cheatcode_contracts.subjects import aggregate_subject
+
+pytestmark = pytest.mark.integration
+
+SCHEMA = "shadow_test"
+
+
+@pytest.fixture
+def nats_client(own_nats_client: Client) -> Client:
+    """This module's own nats-server: its EVENTS stream holds only what these tests append."""
+    return own_nats_client
+
+
+@pytest.fixture
+async def shadow(fresh_database_url: str) -> AsyncIterator[tuple[Database, asyncpg.Connection]]:
+    database = Database(fresh_database_url, SCHEMA)
+    conn = await database.connect()
+    await apply_migrations(conn, SCHEMA)
+    yield database, conn
+    await conn.close()
+
+
+async def append_projects(js: JetStreamContext, count: int) -> list[int]:
+    positions = []
+    for index in range(count):
+        event = ProjectCreated(project_id=str(uuid4()), user_id="shadow-owner", name=f"p{index}")
+        ack = await js.publish(
+            aggregate_subject("project", event.project_id), encode(event), headers=contract_headers(event)
+        )
+        positions.append(ack.seq)
+    return positions
+
+
+async def logged_positions(conn: asyncpg.Connection) -> list[int]:
+    return [int(record[0]) for record in await conn.fetch("SELECT position FROM event_log ORDER BY position")]
+
+
+async def test_catch_up_applies_every_event_to_the_target_and_none_after(
+    nats_client: Client, shadow: tuple[Database, asyncpg.Connection]
+) -> None:
+    js = nats_client.jetstream()
+    database, conn = shadow
+    positions = await append_projects(js, 23)
+    already = positions[0] - 1  # what earlier tests of this module appended
+    projector = ShadowProjector(database, js, build_registry(), all_projections(), batch_size=4, idle_timeout=5)
+
+    target = positions[16]
+    await projector.catch_up(conn, target)
+    assert await logged_positions(conn) == list(range(1, target + 1))
+    assert set((await checkpoints.read_all(conn)).values()) == {target}
+    assert projector.applied == target
+
+    await projector.catch_up(conn, positions[-1])
+    assert await logged_positions(conn) == list(range(1, positions[-1] + 1))
+    assert projector.applied == positions[-1]
+    assert await conn.fetchval("SELECT count(*) FROM projects") == already + 23
+
+
+async def test_a_deleted_event_is_passed_over_and_the_target_still_reached(
+    nats_client: Client, shadow: tuple[Database, asyncpg.Connection]
+) -> None:
+    js = nats_client.jetstream()
+    database, conn = shadow
+    positions = await append_projects(js, 9)
+    await js.delete_msg(EVENTS.name, positions[2])
+    projector = ShadowProjector(database, js, build_registry(), all_projections(), batch_size=3, idle_timeout=5)
+
+    await projector.catch_up(conn, positions[-1])
+    logged = await logged_positions(conn)
+    assert positions[2] not in logged
+    assert logged[-1] == positions[-1]
+    assert set((await checkpoints.read_all(conn)).values()) == {positions[-1]}
