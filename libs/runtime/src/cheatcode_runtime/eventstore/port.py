@@ -31,6 +31,9 @@ class StoredEvent:
     # The message's envelope headers (type, version, actor, correlation id, traceparent...),
     # for readers that audit rather than fold; empty where the store does not keep them.
     headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # The body as it was appended (the bytes ``event`` was decoded from), for the same
+    # readers; empty where the store does not keep it.
+    payload: bytes = field(default=b"", compare=False)
 
 
 @dataclass(frozen=True)

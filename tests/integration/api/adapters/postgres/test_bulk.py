@@ -97,7 +97,7 @@ async def test_usage_rows_are_keyed_by_run_and_call(schemas: tuple[asyncpg.Conne
 
 def event(position: int, kind: str, aggregate: str, user: str | None) -> Row:
     subject = f"cc.evt.{kind}.{aggregate}"
-    body = f'{{"n": {position}}}'
+    body = f'{{"n": {position}, "output": "a\\u0000b"}}'  # a NUL escape, as a tool's output may hold
     return (position, subject, kind, aggregate, f"{kind}.happened", 1, AT + timedelta(seconds=position), "user:x",
             None, user, body)  # fmt: skip
 
@@ -127,6 +127,8 @@ async def test_event_rows_get_the_owner_the_statement_would_have_looked_up(
     )
     users = [record["user_id"] for record in await in_bulk.fetch("SELECT user_id FROM event_log ORDER BY position")]
     assert users == ["alice", None, "bob", "bob", "carol", "dave", "erin", "erin", "alice"]
+    body = await in_bulk.fetchval("SELECT body FROM event_log WHERE position = 17")
+    assert body == '{"n": 17, "output": "a\\u0000b"}'
     owners = dict(await in_bulk.fetch("SELECT aggregate_id, user_id FROM aggregate_owners"))
     assert owners == {"x": "alice", "y": "bob", "z": "erin"}
 

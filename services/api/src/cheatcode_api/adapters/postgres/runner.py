@@ -230,7 +230,8 @@ class ProjectionRunner:
             if not targets:
                 continue
             try:
-                stored = StoredEvent(msg.subject, position, decode_event(self._registry, headers, msg.data), headers)
+                event = decode_event(self._registry, headers, msg.data)
+                stored = StoredEvent(msg.subject, position, event, headers, msg.data)
             except DECODE_ERRORS:
                 return BatchPlan(batch, last, assumed, None)  # the transaction meets it and goes careful
             for projection in targets:
@@ -294,7 +295,7 @@ class ProjectionRunner:
         if targets:
             try:
                 event = decode_event(self._registry, headers, msg.data)
-                stored = StoredEvent(msg.subject, position, event, headers=headers)
+                stored = StoredEvent(msg.subject, position, event, headers, msg.data)
             except DECODE_ERRORS as error:
                 if not careful:
                     raise

@@ -2,12 +2,12 @@
 
 Events that carry no ``user_id`` (a message added by the agent, say) are attributed to the
 owner of their aggregate, learnt from the first event of that aggregate that names a user
-(project, thread, run and sandbox events do; an account's id is its user's).
+(project, thread, run and sandbox events do; an account's id is its user's). The body is the
+message's payload as appended (see ``body_text``), so a rebuild reproduces it exactly.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Sequence
 from functools import cache
 from typing import Any
@@ -17,7 +17,7 @@ import asyncpg
 from cheatcode_api.adapters.postgres.bulk import BulkInsert, Row
 from cheatcode_api.adapters.postgres.projection import Projection, Statement
 from cheatcode_contracts import Event, build_registry
-from cheatcode_contracts.envelope import ACTOR_HEADER, CORRELATION_HEADER
+from cheatcode_contracts.envelope import ACTOR_HEADER, CORRELATION_HEADER, VERSION_HEADER
 from cheatcode_runtime.eventstore import StoredEvent
 
 # One statement per event, so a batch of events is one executemany: the owner row is written
@@ -68,25 +68,17 @@ def owner_of(event: Event) -> str | None:
     return user if isinstance(user, str) and user else None
 
 
-def body_json(event: Event) -> str:
-    """The decoded body as JSON text PostgreSQL accepts: jsonb refuses NUL characters, which a
-    tool's output may contain, so they are shown as U+FFFD (the audit copy only)."""
-    # The model's serializer itself: a fifth of json.dumps(model_dump())'s time, and without
-    # ``model_dump_json``'s wrapper (a third of the call). The same text.
-    text = type(event).__pydantic_serializer__.to_json(event).decode()
-    if "\\u0000" in text:
-        text = json.dumps(_without_nul(event.model_dump(mode="json")), ensure_ascii=False)
-    return text
-
-
-def _without_nul(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
-    return value
+def body_text(stored: StoredEvent) -> str:
+    """The body as it was appended, byte for byte: a rebuild writes the same text whatever the
+    models have become since (a field added with a default would otherwise show in every
+    re-encoded body, and the rebuild's comparison would refuse to swap). An event stored at
+    an older version is shown as the upcast event its ``version`` column names. Stored as a
+    jsonb *string*, so NUL escapes in it are kept as they are (jsonb only refuses them in
+    values it parses)."""
+    event = stored.event
+    if stored.payload and stored.headers.get(VERSION_HEADER, "1") == str(event.version):
+        return stored.payload.decode("utf-8", "replace")
+    return type(event).__pydantic_serializer__.to_json(event).decode()  # the serializer itself: no wrapper
 
 
 def event_row(stored: StoredEvent) -> tuple[Any, ...]:
@@ -102,7 +94,7 @@ def event_row(stored: StoredEvent) -> tuple[Any, ...]:
         stored.headers.get(ACTOR_HEADER),
         stored.headers.get(CORRELATION_HEADER),
         owner_of(event),
-        body_json(event),
+        body_text(stored),
     )
 
 
