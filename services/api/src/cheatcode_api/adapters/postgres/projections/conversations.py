@@ -8,7 +8,7 @@ from typing import Any
 
 from cheatcode_api.adapters.postgres.bulk import InsertNew
 from cheatcode_api.adapters.postgres.projection import Projection, Statement
-from cheatcode_api.domain.rows import message_row, thread_row, thread_touched_at, values
+from cheatcode_api.domain.rows import message_values, thread_row, thread_touched_at, values
 from cheatcode_contracts.threads import MessageAdded, ThreadCreated
 from cheatcode_runtime.eventstore import StoredEvent
 
@@ -59,7 +59,10 @@ class MessagesProjection(Projection):
     def statements(self, stored: StoredEvent) -> list[Statement]:
         event = stored.event
         if isinstance(event, MessageAdded):
-            return [(INSERT_MESSAGE, tuple(values(message_row(event, stored.position))))]
+            # A NUL in any string of the event shows in its JSON payload as this escape (or the
+            # payload is not kept): only then is there anything to strip.
+            may_hold_nul = not stored.payload or b"\\u0000" in stored.payload
+            return [(INSERT_MESSAGE, message_values(event, stored.position, may_hold_nul=may_hold_nul))]
         return []
 
     def statement_key(self, sql: str, args: tuple[Any, ...]) -> Hashable:
