@@ -134,7 +134,9 @@ class StatementBatch:
 
     def _place(self, sql: str, args: tuple[Any, ...], earliest: int) -> tuple[int, int]:
         """Add the row to the first round of ``sql`` at or after ``earliest``; (round, row) it took."""
-        indexes = self._rounds_of.setdefault(sql, [])
+        indexes = self._rounds_of.get(sql)
+        if indexes is None:  # (not setdefault: that makes a list on every call)
+            indexes = self._rounds_of[sql] = []
         found = bisect_left(indexes, earliest)
         if found < len(indexes):
             index = indexes[found]
