@@ -147,10 +147,10 @@ async def test_a_batch_writes_a_round_in_bulk_from_bulk_min_rows(
     schemas: tuple[asyncpg.Connection, asyncpg.Connection], count: int, in_bulk: bool
 ) -> None:
     recording = Recording()
-    batch = StatementBatch()
+    batch = StatementBatch({INSERT_MESSAGE: recording})
     for n in range(count):
         row = message(f"m{n}", "t1", n, "hello")
-        batch.add([(INSERT_MESSAGE, row)], lambda sql, args: ("messages", args[0]), bulk={INSERT_MESSAGE: recording})
+        batch.add([(INSERT_MESSAGE, row)], lambda sql, args: ("messages", args[0]))
     conn = schemas[0]
     async with conn.transaction():
         await batch.flush(conn)

@@ -52,6 +52,10 @@ async def append_projects(js: JetStreamContext, count: int) -> list[int]:
     return positions
 
 
+def projector_on(shadow: tuple[Database, asyncpg.Connection], js: JetStreamContext, batch_size: int) -> ShadowProjector:
+    return ShadowProjector(shadow[0], js, build_registry(), all_projections(), batch_size=batch_size, idle_timeout=5)
+
+
 async def logged_positions(conn: asyncpg.Connection) -> list[int]:
     return [int(record[0]) for record in await conn.fetch("SELECT position FROM event_log ORDER BY position")]
 
@@ -59,11 +63,10 @@ async def logged_positions(conn: asyncpg.Connection) -> list[int]:
 async def test_catch_up_applies_every_event_to_the_target_and_none_after(
     nats_client: Client, shadow: tuple[Database, asyncpg.Connection]
 ) -> None:
-    js = nats_client.jetstream()
-    database, conn = shadow
+    js, conn = nats_client.jetstream(), shadow[1]
     positions = await append_projects(js, 23)
     already = positions[0] - 1  # what earlier tests of this module appended
-    projector = ShadowProjector(database, js, build_registry(), all_projections(), batch_size=4, idle_timeout=5)
+    projector = projector_on(shadow, js, batch_size=4)
 
     target = positions[16]
     await projector.catch_up(conn, target)
@@ -80,11 +83,10 @@ async def test_catch_up_applies_every_event_to_the_target_and_none_after(
 async def test_a_deleted_event_is_passed_over_and_the_target_still_reached(
     nats_client: Client, shadow: tuple[Database, asyncpg.Connection]
 ) -> None:
-    js = nats_client.jetstream()
-    database, conn = shadow
+    js, conn = nats_client.jetstream(), shadow[1]
     positions = await append_projects(js, 9)
     await js.delete_msg(EVENTS.name, positions[2])
-    projector = ShadowProjector(database, js, build_registry(), all_projections(), batch_size=3, idle_timeout=5)
+    projector = projector_on(shadow, js, batch_size=3)
 
     await projector.catch_up(conn, positions[-1])
     logged = await logged_positions(conn)

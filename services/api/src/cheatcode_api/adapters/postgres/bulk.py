@@ -33,10 +33,6 @@ class BulkInsert(ABC):
     async def write(self, conn: asyncpg.Connection, rows: Sequence[Row]) -> None: ...
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 @dataclass(frozen=True)
 class InsertNew(BulkInsert):
     """``INSERT INTO table (columns) VALUES (...) ON CONFLICT (key) DO NOTHING``.
@@ -72,8 +68,7 @@ class InsertNew(BulkInsert):
     async def _existing(self, conn: asyncpg.Connection, keys: list[Row]) -> set[Row]:
         if not keys:
             return set()
-        names = list(self.key)
-        columns = ", ".join(_quote(name) for name in names)
+        columns = ", ".join(self.key)  # our own identifiers, written as in ``sql``
         arrays = ", ".join(f"${index}::{kind}[]" for index, kind in enumerate(self.key.values(), 1))
         sql = f"SELECT {columns} FROM {self.table} WHERE ({columns}) IN (SELECT * FROM unnest({arrays}))"
         found = await conn.fetch(sql, *(list(column) for column in zip(*keys, strict=True)))

@@ -82,7 +82,8 @@ class StatementBatch:
     a thread touched by 60 messages of a batch is updated once, not 60 times.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, bulk: Mapping[str, BulkInsert] | None = None) -> None:
+        self._bulk = dict(bulk or {})  # SQL -> its bulk form (every projection's, see Projection.bulk)
         self._reset()
 
     def _reset(self) -> None:
@@ -93,7 +94,6 @@ class StatementBatch:
         self._ran_once: set[tuple[str, Hashable]] = set()  # (SQL, key) of ``once`` statements placed
         self._latest_row: dict[tuple[str, Hashable], tuple[int, int, int]] = {}  # -> (round, row, barriers)
         self._barriers = 0  # unkeyed statements placed so far
-        self._bulk: dict[str, BulkInsert] = {}  # SQL -> its bulk form, for the SQL placed so far
 
     def add(
         self,
@@ -102,10 +102,7 @@ class StatementBatch:
         *,
         once: frozenset[str] = frozenset(),
         combine: Mapping[str, Combine] | None = None,
-        bulk: Mapping[str, BulkInsert] | None = None,
     ) -> None:
-        if bulk:
-            self._bulk.update(bulk)
         for sql, args in statements:
             key = key_of(sql, args) if key_of is not None else None
             if key is None:
@@ -149,10 +146,10 @@ class StatementBatch:
         return index, len(rows) - 1
 
     async def flush(self, conn: asyncpg.Connection) -> None:
-        rounds, bulk = self._rounds, self._bulk
+        rounds = self._rounds
         self._reset()
         for sql, rows in rounds:
-            writer = bulk.get(sql)
+            writer = self._bulk.get(sql)
             if writer is not None and len(rows) >= BULK_MIN_ROWS:
                 await writer.write(conn, rows)
             elif len(rows) == 1:

@@ -95,6 +95,7 @@ class ProjectionRunner:
         for projection in self._projections:
             for type_name in projection.handles:
                 self._by_type.setdefault(type_name, []).append(projection)
+        self._bulk = {sql: form for projection in self._projections for sql, form in projection.bulk.items()}
         self._batch_size = batch_size
         self._standby_interval = standby_interval
         self._retry_delay = retry_delay
@@ -214,7 +215,7 @@ class ProjectionRunner:
         Pure Python (no round trip), so it can run while the previous batch's transaction is
         in flight; it yields to the event loop every ``PLAN_SLICE`` events for that."""
         last = position_of(batch[-1])
-        statements = StatementBatch()
+        statements = StatementBatch(self._bulk)
         done_through = 0  # guards against a position delivered twice within the batch
         newest = max(assumed.values(), default=0)  # past it, every projection handling the type applies
         for index, msg in enumerate(batch):
@@ -238,13 +239,7 @@ class ProjectionRunner:
                 planned = projection.statements(stored)
                 if planned is None:
                     return BatchPlan(batch, last, assumed, None)
-                statements.add(
-                    planned,
-                    projection.statement_key,
-                    once=projection.once,
-                    combine=projection.combine,
-                    bulk=projection.bulk,
-                )
+                statements.add(planned, projection.statement_key, once=projection.once, combine=projection.combine)
         return BatchPlan(batch, last, assumed, statements)
 
     async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Msg]) -> None:

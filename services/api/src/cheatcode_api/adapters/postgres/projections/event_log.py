@@ -54,8 +54,8 @@ def every_event_type() -> frozenset[str]:
 
 @cache
 def names_its_user(model: type[Event]) -> bool:
-    # Cached: ``model_fields`` goes through pydantic's deprecation descriptor (~10 µs a call,
-    # a third of a rebuild's planning), and a getattr miss on a model costs an exception.
+    # Once per model: ``model_fields`` goes through pydantic's deprecation descriptor on every
+    # access, and a getattr miss on a model would cost an exception.
     return "user_id" in model.model_fields
 
 
