@@ -40,8 +40,12 @@ async def _columns(conn: asyncpg.Connection, schema: str) -> dict[str, list[tupl
 
 
 def _select(schema: str, table: str, columns: list[tuple[str, str]]) -> str:
-    # json has no equality operator: compare it as jsonb (the same value either way).
-    parts = [f"{quote(name)}::jsonb AS {quote(name)}" if kind == "json" else quote(name) for name, kind in columns]
+    # json has no equality operator: compare it as jsonb (the same value either way). A column
+    # whose type differs between the schemas is given as "text" and compared as text.
+    casts = {"json": "jsonb", "text": "text"}
+    parts = [
+        f"{quote(name)}::{casts[kind]} AS {quote(name)}" if kind in casts else quote(name) for name, kind in columns
+    ]
     return f"SELECT {', '.join(parts)} FROM {quote(schema)}.{quote(table)}"
 
 
@@ -86,12 +90,22 @@ async def compare_schemas(conn: asyncpg.Connection, live: str, shadow: str) -> l
             continue
         ignored = WALL_CLOCK_COLUMNS.get(table, frozenset())
         live_columns = [column for column in live_tables[table] if column[0] not in ignored]
-        shadow_names = {name for name, _ in shadow_tables[table] if name not in ignored}
-        common = [column for column in live_columns if column[0] in shadow_names]
-        one_sided = sorted({name for name, _ in live_columns} ^ shadow_names)
+        shadow_types = {name: kind for name, kind in shadow_tables[table] if name not in ignored}
+        common = [
+            (name, kind if shadow_types[name] == kind else "text")
+            for name, kind in live_columns
+            if name in shadow_types
+        ]
+        one_sided = sorted({name for name, _ in live_columns} ^ shadow_types.keys())
+        retyped = [
+            f"{name} ({kind} / {shadow_types[name]})"
+            for name, kind in live_columns
+            if shadow_types.get(name, kind) != kind
+        ]
         comparison = await compare_table(conn, live, shadow, table, common)
-        if one_sided:
-            note = f"columns on one side only: {', '.join(one_sided)}"
-            comparison = TableComparison(**{**comparison.__dict__, "note": note})
+        notes = [f"columns on one side only: {', '.join(one_sided)}"] if one_sided else []
+        notes += [f"columns of another type on each side (live / shadow): {', '.join(retyped)}"] if retyped else []
+        if notes:
+            comparison = TableComparison(**{**comparison.__dict__, "note": "; ".join(notes)})
         results.append(comparison)
     return results
