@@ -21,7 +21,7 @@ from cheatcode_api.adapters.postgres.migrate import apply_migrations, drop_schem
 from cheatcode_api.adapters.postgres.projection import StatementBatch
 from cheatcode_api.adapters.postgres.projections.billing import INSERT_USAGE, NEW_USAGE
 from cheatcode_api.adapters.postgres.projections.conversations import INSERT_MESSAGE, NEW_MESSAGES
-from cheatcode_api.adapters.postgres.projections.event_log import INSERT_EVENT, INSERT_OWNER, EventRowsInBulk
+from cheatcode_api.adapters.postgres.projections.event_log import INSERT_EVENT, EventRowsInBulk
 
 pytestmark = pytest.mark.integration
 
@@ -106,7 +106,9 @@ async def test_event_rows_get_the_owner_the_statement_would_have_looked_up(
     schemas: tuple[asyncpg.Connection, asyncpg.Connection],
 ) -> None:
     for conn in schemas:  # an owner learnt in an earlier batch
-        await conn.execute(INSERT_OWNER, "project", "x", "alice")
+        await conn.execute(
+            "INSERT INTO aggregate_owners (kind, aggregate_id, user_id) VALUES ('project', 'x', 'alice')"
+        )
     rows = [
         event(10, "project", "x", None),  # the table's owner
         event(11, "thread", "y", None),  # nobody named yet: no owner

@@ -41,7 +41,7 @@ class PostgresAuditLog(AuditLog):
 
 
 def _event(row: asyncpg.Record) -> AuditedEvent:
-    body: Any = row["body"]
+    body: str = row["body"]  # the payload's JSON text
     return AuditedEvent(
         position=row["position"],
         subject=row["subject"],
@@ -51,5 +51,5 @@ def _event(row: asyncpg.Record) -> AuditedEvent:
         actor=row["actor"],
         correlation_id=row["correlation_id"],
         user_id=row["user_id"],
-        body=json.loads(body) if isinstance(body, str) else dict(body),
+        body=json.loads(body),
     )

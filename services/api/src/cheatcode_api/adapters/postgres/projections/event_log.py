@@ -31,7 +31,7 @@ WITH owner AS (
 INSERT INTO event_log (position, subject, kind, aggregate_id, type, version, occurred_at, actor, correlation_id,
                        user_id, body)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-        COALESCE($10::text, (SELECT user_id FROM aggregate_owners WHERE kind = $3 AND aggregate_id = $4)), $11::jsonb)
+        COALESCE($10::text, (SELECT user_id FROM aggregate_owners WHERE kind = $3 AND aggregate_id = $4)), $11)
 ON CONFLICT (position) DO NOTHING
 """
 USER_IS_THE_AGGREGATE = frozenset({"account"})
@@ -42,10 +42,7 @@ OWNERS_OF = """
 SELECT kind, aggregate_id, user_id FROM aggregate_owners
 WHERE (kind, aggregate_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 """
-INSERT_OWNER = """
-INSERT INTO aggregate_owners (kind, aggregate_id, user_id) VALUES ($1, $2, $3)
-ON CONFLICT (kind, aggregate_id) DO NOTHING
-"""
+OWNER_COLUMNS = ("kind", "aggregate_id", "user_id")
 
 
 def every_event_type() -> frozenset[str]:
@@ -72,9 +69,8 @@ def body_text(stored: StoredEvent) -> str:
     """The body as it was appended, byte for byte: a rebuild writes the same text whatever the
     models have become since (a field added with a default would otherwise show in every
     re-encoded body, and the rebuild's comparison would refuse to swap). An event stored at
-    an older version is shown as the upcast event its ``version`` column names. Stored as a
-    jsonb *string*, so NUL escapes in it are kept as they are (jsonb only refuses them in
-    values it parses)."""
+    an older version is shown as the upcast event its ``version`` column names. Stored as
+    text, so NUL escapes in it are kept as they are (jsonb would refuse them)."""
     event = stored.event
     if stored.payload and stored.headers.get(VERSION_HEADER, "1") == str(event.version):
         return stored.payload.decode("utf-8", "replace")
@@ -99,19 +95,19 @@ def event_row(stored: StoredEvent) -> tuple[Any, ...]:
 
 
 class EventRowsInBulk(BulkInsert):
-    """``INSERT_EVENT`` for many rows: the owners the statement would look up are read first
-    (the table's, as before this round, and those named by earlier rows of the round), the
-    rows copied, and the owners the round names stored, first row first (ON CONFLICT keeps
-    the older one). A position is new by the runner's checkpoint; were it not, the copy
-    fails as a constraint violation and the runner applies the batch event by event."""
+    """``INSERT_EVENT`` for many rows: the owners of the round's aggregates are read first (the
+    table's, as before this round); a row naming no user takes that owner, else the first
+    user an earlier row of the round named; the rows are copied, then the owners the round
+    names and the table lacked (first row first, as ON CONFLICT keeps the older one). A
+    position is new by the runner's checkpoint; were it not, the copy fails as a constraint
+    violation and the runner applies the batch event by event."""
 
     async def write(self, conn: asyncpg.Connection, rows: Sequence[Row]) -> None:
-        unnamed = {(row[KIND], row[AGGREGATE]) for row in rows if row[USER] is None}
-        known: dict[tuple[str, str], str] = {}
-        if unnamed:
-            kinds, aggregates = zip(*unnamed, strict=True)
-            for record in await conn.fetch(OWNERS_OF, list(kinds), list(aggregates)):
-                known[(record[0], record[1])] = record[2]
+        if not rows:
+            return
+        kinds, aggregates = zip(*{(row[KIND], row[AGGREGATE]) for row in rows}, strict=True)
+        owners_of = await conn.fetch(OWNERS_OF, list(kinds), list(aggregates))
+        known = {(record[0], record[1]): record[2] for record in owners_of}
         named: dict[tuple[str, str], str] = {}  # the round's first named user of each aggregate
         copied: list[Row] = []
         for row in rows:
@@ -126,7 +122,7 @@ class EventRowsInBulk(BulkInsert):
         await conn.copy_records_to_table("event_log", records=copied, columns=list(EVENT_COLUMNS))
         owners = [(*key, user) for key, user in named.items() if key not in known]
         if owners:
-            await conn.executemany(INSERT_OWNER, owners)
+            await conn.copy_records_to_table("aggregate_owners", records=owners, columns=list(OWNER_COLUMNS))
 
 
 class EventLogProjection(Projection):
