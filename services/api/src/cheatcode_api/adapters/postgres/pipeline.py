@@ -59,9 +59,9 @@ class BatchPipeline:
         self._assumed = dict(checkpoints)
         self._in_flight: asyncio.Task[None] | None = None
 
-    async def submit(self, batch: Sequence[Msg]) -> None:
+    async def submit(self, batch: Sequence[Msg], positions: Sequence[int] | None = None) -> None:
         """Plan ``batch`` (while the previous one commits), then start its transaction."""
-        plan = await self._runner.plan(batch, self._assumed)
+        plan = await self._runner.plan(batch, self._assumed, positions)
         await self.drain()
         self._in_flight = asyncio.create_task(self._runner.apply_plan(self._conn, plan))
         self._assumed = plan.after

@@ -161,8 +161,9 @@ class ProjectionRunner:
                 batch = [await self._next_message(queue, expected)]
                 while len(batch) < self._batch_size and not queue.empty():
                     batch.append(queue.get_nowait())
-                expected = await self.check_contiguous(batch, expected)
-                await pipeline.submit(batch)
+                positions = [position_of(msg) for msg in batch]
+                expected = await self.check_contiguous(batch, expected, positions)
+                await pipeline.submit(batch, positions)
         finally:
             await pipeline.aclose()
             with contextlib.suppress(Exception):
@@ -185,16 +186,18 @@ class ProjectionRunner:
                     raise StalledConsumerError(expected, last) from None
                 seen_behind = last >= expected
 
-    async def check_contiguous(self, batch: Sequence[Msg], expected: int) -> int:
+    async def check_contiguous(
+        self, batch: Sequence[Msg], expected: int, positions: Sequence[int] | None = None
+    ) -> int:
         """Refuse a batch that skips a stored event; return the next expected position.
 
         EVENTS holds only ``cc.evt.>``, so positions are contiguous unless messages were
         deleted. A skipped position that still exists means a message was lost on the way
         (e.g. dropped by a slow client's pending limit): raise, and the runner restarts from
-        its checkpoint instead of advancing past an event it never applied.
+        its checkpoint instead of advancing past an event it never applied. ``positions``: the
+        batch's, when the caller has read them already.
         """
-        for msg in batch:
-            position = position_of(msg)
+        for position in positions if positions is not None else [position_of(msg) for msg in batch]:
             if position > expected:
                 await self.verify_absent(expected, position)
             expected = max(expected, position + 1)
@@ -209,19 +212,23 @@ class ProjectionRunner:
                 continue
             raise EventGapError(position)
 
-    async def plan(self, batch: Sequence[Msg], assumed: Mapping[str, int]) -> BatchPlan:
-        """Decode ``batch`` and choose its statements, assuming the checkpoints are ``assumed``.
+    async def plan(
+        self, batch: Sequence[Msg], assumed: Mapping[str, int], positions: Sequence[int] | None = None
+    ) -> BatchPlan:
+        """Decode ``batch`` and choose its statements, assuming the checkpoints are ``assumed``
+        (``positions``: the batch's, when the caller has read them already).
 
         Pure Python (no round trip), so it can run while the previous batch's transaction is
         in flight; it yields to the event loop every ``PLAN_SLICE`` events for that."""
-        last = position_of(batch[-1])
+        if positions is None:
+            positions = [position_of(msg) for msg in batch]
+        last = positions[-1]
         statements = StatementBatch(self._bulk)
         done_through = 0  # guards against a position delivered twice within the batch
         newest = max(assumed.values(), default=0)  # past it, every projection handling the type applies
-        for index, msg in enumerate(batch):
+        for index, (msg, position) in enumerate(zip(batch, positions, strict=True)):
             if index % PLAN_SLICE == PLAN_SLICE - 1:
                 await asyncio.sleep(0)
-            position = position_of(msg)
             if position <= done_through:
                 continue
             done_through = position

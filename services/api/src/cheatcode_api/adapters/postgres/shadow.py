@@ -85,14 +85,17 @@ class ShadowProjector:
         pipeline = BatchPipeline(self._runner, conn, known)
         try:
             while expected <= target:
-                batch = await self._next_batch(queue, target)
-                wanted = [msg for msg in batch if position_of(msg) <= target]
-                if len(wanted) < len(batch):  # past the target: what lies between must be deleted
+                batch, positions = await self._next_batch(queue, target)
+                within = len(positions)  # the ordered consumer delivers in stream order
+                while within and positions[within - 1] > target:
+                    within -= 1
+                if within < len(batch):  # past the target: what lies between must be deleted
                     await self._runner.verify_absent(expected, target + 1)
-                if not wanted:
+                if not within:
                     break
-                expected = await self._runner.check_contiguous(wanted, expected)
-                await pipeline.submit(wanted)
+                wanted, positions = batch[:within], positions[:within]
+                expected = await self._runner.check_contiguous(wanted, expected, positions)
+                await pipeline.submit(wanted, positions)
                 self.applied += len(wanted)
             await pipeline.drain()
         finally:
@@ -104,15 +107,15 @@ class ShadowProjector:
                 await checkpoints.lock_for_update(conn, self._runner.names)
                 await checkpoints.advance(conn, self._runner.names, target, notify=False)
 
-    async def _next_batch(self, queue: asyncio.Queue[Msg], target: int) -> list[Msg]:
-        """A full batch, short only where it reaches ``target``. Unlike the live runner (which
-        commits what it has, for read-your-writes), a rebuild waits for the messages on their
-        way: batches cut short by a moment's empty queue would cost it bulk writes, compaction
-        and round trips (at the start, when delivery is still filling the queue, they did)."""
+    async def _next_batch(self, queue: asyncio.Queue[Msg], target: int) -> tuple[list[Msg], list[int]]:
+        """A full batch and its positions, short only where it reaches ``target``. Unlike the live
+        runner (which commits what it has, for read-your-writes), a rebuild waits for the messages
+        on their way: batches cut short by a moment's empty queue would cost it bulk writes,
+        compaction and round trips (at the start, when delivery is still filling the queue, they did)."""
         batch = [await asyncio.wait_for(queue.get(), self._idle_timeout)]
-        while len(batch) < self._batch_size and position_of(batch[-1]) < target:
-            if queue.empty():
-                batch.append(await asyncio.wait_for(queue.get(), self._idle_timeout))
-            else:
-                batch.append(queue.get_nowait())
-        return batch
+        positions = [position_of(batch[0])]
+        while len(batch) < self._batch_size and positions[-1] < target:
+            msg = queue.get_nowait() if not queue.empty() else await asyncio.wait_for(queue.get(), self._idle_timeout)
+            batch.append(msg)
+            positions.append(position_of(msg))
+        return batch, positions
