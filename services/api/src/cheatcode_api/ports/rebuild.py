@@ -34,7 +34,8 @@ class RebuildReport:
     compared_at: int  # the checkpoint both schemas were compared at
     swapped_at: int | None  # the checkpoint of the swap (both advanced by the same events since)
     events_projected: int
-    projection_seconds: float
+    projection_seconds: float  # the log projected into the shadow, up to compared_at
+    index_seconds: float  # the shadow's read-only indexes built (during the comparison)
     total_seconds: float
     shadow_schema: str | None  # kept for inspection when not swapped
     tables: list[TableComparison]
