@@ -103,10 +103,13 @@ class StatementBatch:
         once: frozenset[str] = frozenset(),
         combine: Mapping[str, Combine] | None = None,
     ) -> None:
+        # The hot path of a rebuild's planning (two or three statements per event): locals, and
+        # the placement of a keyed statement written out here rather than through ``_place``.
+        rounds, rounds_of, last_round, latest_row = self._rounds, self._rounds_of, self._last_round, self._latest_row
         for sql, args in statements:
             key = key_of(sql, args) if key_of is not None else None
             if key is None:
-                self._floor = self._place(sql, args, len(self._rounds) - 1)[0]
+                self._floor = self._place(sql, args, len(rounds) - 1)[0]
                 self._barriers += 1
                 self._ran_once.clear()  # an unkeyed statement may have undone what they made sure of
                 continue
@@ -114,20 +117,33 @@ class StatementBatch:
                 if (sql, key) in self._ran_once:
                     continue
                 self._ran_once.add((sql, key))
-            last = self._last_round.get(key, 0)
+            last = last_round.get(key, 0)
             merge = combine.get(sql) if combine else None
             if merge is not None:
-                latest = self._latest_row.get((sql, key))
+                slot = (sql, key)
+                latest = latest_row.get(slot)
                 # The key's latest statement is this SQL's row (a round holds one SQL), and no
                 # unkeyed statement came after it: the two are consecutive for the key.
                 if latest is not None and latest[0] == last and latest[2] == self._barriers:
-                    rows = self._rounds[latest[0]][1]
+                    rows = rounds[last][1]
                     rows[latest[1]] = merge(rows[latest[1]], args)
                     continue
-            placed = self._place(sql, args, max(self._floor, last))
-            self._last_round[key] = placed[0]
+            earliest = last if last > self._floor else self._floor
+            indexes = rounds_of.get(sql)
+            if indexes is not None and indexes[-1] >= earliest:  # a round of this SQL at or after it
+                index = indexes[0] if len(indexes) == 1 else indexes[bisect_left(indexes, earliest)]
+                rows = rounds[index][1]
+            else:
+                index, rows = len(rounds), []
+                rounds.append((sql, rows))
+                if indexes is None:
+                    rounds_of[sql] = [index]
+                else:
+                    indexes.append(index)
+            rows.append(args)
+            last_round[key] = index
             if merge is not None:
-                self._latest_row[(sql, key)] = (*placed, self._barriers)
+                latest_row[slot] = (index, len(rows) - 1, self._barriers)
 
     def _place(self, sql: str, args: tuple[Any, ...], earliest: int) -> tuple[int, int]:
         """Add the row to the first round of ``sql`` at or after ``earliest``; (round, row) it took."""
