@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nats.aio.client import Client
 
-from cheatcode_runtime.nats import LeanHeaderClient
+from cheatcode_runtime.nats import LeanHeaderClient, connection
 
 SAMPLES = [
     b"Nats-Msg-Id: r1:1\r\nCc-Frame-Type: content\r\n\r\n",
@@ -28,3 +28,22 @@ def test_the_pinned_nats_py_still_parses_headers_through_the_overridden_hook() -
     import inspect
 
     assert "_parse_header_lines" in inspect.getsource(Client._process_headers)
+
+
+@pytest.mark.parametrize("raw", SAMPLES)
+def test_a_remembered_line_parses_as_it_did_the_first_time(raw: bytes) -> None:
+    LeanHeaderClient._parsed_lines.clear()
+    first = LeanHeaderClient._parse_header_lines(raw)
+    assert LeanHeaderClient._parsed_lines  # the short lines were kept
+    assert LeanHeaderClient._parse_header_lines(raw) == first == Client._parse_header_lines(raw)
+
+
+def test_lines_with_ids_are_not_kept_and_the_short_ones_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    LeanHeaderClient._parsed_lines.clear()
+    long_line = b"Nats-Msg-Id: 0f0e0d0c-0b0a-4908-8706-050403020100"
+    assert LeanHeaderClient._parse_header_lines(long_line + b"\r\n") == {"Nats-Msg-Id": long_line[13:].decode()}
+    assert long_line not in LeanHeaderClient._parsed_lines
+    monkeypatch.setattr(connection, "REMEMBERED_LINES", 3)
+    for n in range(10):
+        assert LeanHeaderClient._parse_header_lines(f"K{n}: v{n}\r\n".encode()) == {f"K{n}": f"v{n}"}
+        assert len(LeanHeaderClient._parsed_lines) <= 3
