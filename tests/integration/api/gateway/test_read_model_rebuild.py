@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -117,3 +120,23 @@ async def test_the_rebuild_needs_the_admin_key(rebuilt_api: tuple[httpx.AsyncCli
     assert (await client.post(REBUILD)).status_code == 401
     assert (await client.post(REBUILD, headers={"X-API-Key": "wrong"})).status_code == 403
     assert (await client.post(REBUILD, headers=token("user_rebuild"))).status_code == 401
+
+
+async def test_the_cli_rebuilds_with_proof_and_prints_the_report(
+    rebuilt_api: tuple[httpx.AsyncClient, Infrastructure], nats_server: NatsServer, database_url: str
+) -> None:
+    _, infrastructure = rebuilt_api
+    env = {**os.environ, "CHEATCODE_DATABASE_URL": database_url, "CHEATCODE_NATS_URL": nats_server.url}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cheatcode_api", "rebuild-read-models", "--no-swap",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 120)
+        assert process.returncode == 0, err.decode()[-2000:]
+        report = json.loads(out)
+        assert report["equal"] is True and report["swapped"] is False
+        assert report["events_projected"] > 0 and report["index_seconds"] >= 0
+        assert report["shadow_schema"] == "cheatcode_api_shadow"  # kept for inspection (--no-swap)
+    finally:
+        await infrastructure.pool.execute("DROP SCHEMA IF EXISTS cheatcode_api_shadow CASCADE")
