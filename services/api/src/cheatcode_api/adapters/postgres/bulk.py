@@ -18,6 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import asyncpg
@@ -56,20 +57,23 @@ class InsertNew(BulkInsert):
         )
 
     async def write(self, conn: asyncpg.Connection, rows: Sequence[Row]) -> None:
-        at = [self.columns.index(name) for name in self.key]
-        first: dict[Row, Row] = {}
+        key_of = itemgetter(*(self.columns.index(name) for name in self.key))  # a key of one column: the value
+        first: dict[Any, Row] = {}
         for row in rows:
-            first.setdefault(tuple(row[index] for index in at), row)
+            first.setdefault(key_of(row), row)
         existing = await self._existing(conn, list(first))
         fresh = [row for key, row in first.items() if key not in existing]
         if fresh:
             await conn.copy_records_to_table(self.table, records=fresh, columns=list(self.columns))
 
-    async def _existing(self, conn: asyncpg.Connection, keys: list[Row]) -> set[Row]:
+    async def _existing(self, conn: asyncpg.Connection, keys: list[Any]) -> set[Any]:
+        """The ``keys`` (values, or tuples for a key of several columns) the table holds."""
         if not keys:
             return set()
         columns = ", ".join(self.key)  # our own identifiers, written as in ``sql``
         arrays = ", ".join(f"${index}::{kind}[]" for index, kind in enumerate(self.key.values(), 1))
         sql = f"SELECT {columns} FROM {self.table} WHERE ({columns}) IN (SELECT * FROM unnest({arrays}))"
+        if len(self.key) == 1:
+            return {record[0] for record in await conn.fetch(sql, keys)}
         found = await conn.fetch(sql, *(list(column) for column in zip(*keys, strict=True)))
         return {tuple(record) for record in found}
