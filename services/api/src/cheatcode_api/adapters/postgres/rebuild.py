@@ -1,13 +1,14 @@
 """Zero-downtime rebuild with proof: shadow schema, row-for-row comparison, atomic swap.
 
 1. ``<schema>_shadow`` is dropped, migrated afresh, and the whole log is projected into it
-   up to the live checkpoint (the live schema keeps serving and projecting meanwhile), with
-   the indexes only reads use built after that bulk load rather than row by row.
+   up to the live checkpoint (the live schema keeps serving and projecting meanwhile), without
+   the indexes only reads use: they are built once over the loaded rows (step 2), not row by row.
 2. The live runner is held for a moment: a transaction locks the live checkpoint rows
    (``FOR UPDATE``; the runner locks them at the start of every batch, in any replica), the
    shadow catches up to exactly that checkpoint, and a REPEATABLE READ snapshot is taken;
    then the lock is released. Both schemas are compared in that snapshot, at that one
-   checkpoint, while the live runner goes on.
+   checkpoint, while the live runner goes on; the read-only indexes are built meanwhile (the
+   comparison reads whole tables and needs none of them; the swap does).
 3. Only when every table is equal: the live runner is held again, the shadow catches up to
    the new checkpoint (the same events, applied by the same code), and in that transaction
    the live schema is renamed away, the shadow renamed to the live name, and the session
@@ -117,10 +118,14 @@ class PostgresReadModelRebuilder(ReadModelRebuilder):
             projection_seconds = time.monotonic() - projecting
             # The comparison reads whole tables and needs none of the read-only indexes (only
             # the swap does): they are built meanwhile, on the other core.
-            tables, index_seconds = await asyncio.gather(
-                compare_schemas(snapshot, self._database.schema, self.shadow_schema),
-                self._build_indexes(shadow, deferred_indexes),
-            )
+            comparing = asyncio.ensure_future(compare_schemas(snapshot, self._database.schema, self.shadow_schema))
+            indexing = asyncio.ensure_future(self._build_indexes(shadow, deferred_indexes))
+            try:
+                tables, index_seconds = await comparing, await indexing
+            finally:  # one failed: the other stops too, before its connection is closed
+                for task in (comparing, indexing):
+                    task.cancel()
+                await asyncio.gather(comparing, indexing, return_exceptions=True)
             await snapshot.execute("COMMIT")
         finally:
             await snapshot.close()
