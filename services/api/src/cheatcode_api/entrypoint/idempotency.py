@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cheatcode_api.entrypoint.credentials import bearer_token
 from cheatcode_api.ports.idempotency import (
     ClaimOutcome,
     IdempotencyStore,
@@ -75,7 +76,7 @@ class IdempotencyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self._key(scope)
         store = self._store() if key is not None else None
-        token = _bearer(scope) if store is not None else None
+        token = bearer_token(scope) if store is not None else None
         user = await self._authenticate(token) if token else None
         if key is None or store is None or user is None:
             await self._app(scope, receive, send)  # no key, or not signed in: the route decides
@@ -205,15 +206,6 @@ def _replaying(body: bytes) -> Receive:
         raise AssertionError("unreachable")
 
     return receive
-
-
-def _bearer(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            scheme, _, token = str(value.decode("latin-1")).partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                return token.strip()
-    return None
 
 
 async def _replay(send: Send, response: StoredResponse) -> None:

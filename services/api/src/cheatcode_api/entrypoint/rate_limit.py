@@ -18,6 +18,7 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cheatcode_api.domain.rate_limits import RULES, WINDOW_SECONDS, Rule, client_key, rule_for
+from cheatcode_api.entrypoint.credentials import bearer_token
 from cheatcode_api.ports.rate_limits import RateLimiter, RateLimiterUnavailableError
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class RateLimitMiddleware:
         if rule is None or limiter is None or self._is_admin(scope):
             await self._app(scope, receive, send)
             return
-        key = f"{rule.name}.{client_key(_bearer(scope), _address(scope))}"
+        key = f"{rule.name}.{client_key(bearer_token(scope, from_query=True), _address(scope))}"
         try:
             decision = await limiter.hit(key, limit=rule.per_minute, window=WINDOW_SECONDS, now=self._clock())
         except RateLimiterUnavailableError as error:
@@ -76,19 +77,6 @@ class RateLimitMiddleware:
             if name in ADMIN_HEADERS and hmac.compare_digest(value, self._admin_key):
                 return True
         return False
-
-
-def _bearer(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            scheme, _, token = str(value.decode("latin-1")).partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                return token.strip()
-    query: bytes = scope.get("query_string", b"")
-    for part in query.split(b"&"):  # SSE clients send ?token=
-        if part.startswith(b"token=") and len(part) > 6:
-            return part[6:].decode("latin-1")
-    return None
 
 
 def _address(scope: Scope) -> str | None:
