@@ -46,6 +46,13 @@ from cheatcode_contracts.billing_payments import (
     WebhookOutcome,
     WebhookOutcomeKind,
 )
+from cheatcode_contracts.billing_prices import (
+    PRICE_REPLIES,
+    ClearPriceCache,
+    GetPriceCache,
+    PriceCacheReport,
+    WarmPriceCache,
+)
 from cheatcode_contracts.plans import START_MIN_TOKENS, PlanId
 from cheatcode_contracts.subjects import aggregate_kind_filter, aggregate_subject
 
@@ -242,17 +249,6 @@ class QuotaResetReport(_Reply):
     reset_details: list[QuotaResetEntry]
 
 
-class PriceCacheReport(_Reply):
-    """Billing's model price table (fetched from OpenRouter's catalog, 6 h life)."""
-
-    success: bool = True
-    message: str = ""
-    cached: bool
-    model_count: int
-    ttl_seconds: float
-    error: str | None = None
-
-
 # ---------------------------------------------------------------------------- commands
 
 
@@ -314,35 +310,12 @@ class ResetQuotas(Command):
         return max(default, 60.0)  # visits every account
 
 
-class GetPriceCache(Command):
-    """Reply: :class:`PriceCacheReport` (what the billing replica that answers holds)."""
-
-    type_name: ClassVar[str] = "account.prices.info"
-
-
-class WarmPriceCache(Command):
-    """Fetch the model prices now. Reply: :class:`PriceCacheReport`, ``success`` False on failure."""
-
-    type_name: ClassVar[str] = "account.prices.warm"
-
-    def reply_timeout(self, default: float) -> float:
-        return max(default, 20.0)  # an HTTP fetch of the provider's catalog
-
-
-class ClearPriceCache(Command):
-    """Forget the fetched prices (the built-in table answers until the next fetch)."""
-
-    type_name: ClassVar[str] = "account.prices.clear"
-
-
 REPLIES: dict[type[Command], type[BaseModel]] = {
     CheckRunAllowed: RunAllowance,
     GetAccountStatus: AccountSnapshot,
     ChangePlan: AccountSnapshot,
     ResetQuotas: QuotaResetReport,
-    GetPriceCache: PriceCacheReport,
-    WarmPriceCache: PriceCacheReport,
-    ClearPriceCache: PriceCacheReport,
+    **PRICE_REPLIES,  # the model price cache (billing_prices.py)
     **PAYMENT_REPLIES,  # checkout, webhook and BYOK keys (billing_payments.py)
 }
 
@@ -386,6 +359,7 @@ __all__ = [
     "CheckByokKey",
     "CheckRunAllowed",
     "CheckoutSession",
+    "ClearPriceCache",
     "CreateCheckout",
     "DenialReason",
     "GetAccountStatus",
@@ -406,6 +380,7 @@ __all__ = [
     "StoreByokKey",
     "SubscriptionRecorded",
     "TokensCharged",
+    "WarmPriceCache",
     "WebhookOutcome",
     "WebhookOutcomeKind",
     "account_subject",
