@@ -45,3 +45,34 @@ async def test_a_failing_migration_leaves_nothing_behind(fresh_database_url: str
         assert await apply_migrations(conn, SCHEMA, [good, fixed]) == ["002_bad.sql"]
     finally:
         await conn.close()
+
+
+async def test_event_log_bodies_stored_as_jsonb_become_their_json_text(fresh_database_url: str) -> None:
+    """090: a body written before it (a jsonb string holding the payload, or an older jsonb
+    object) reads back as the same JSON value afterwards."""
+    schema = "migration_body_test"
+    conn = await Database(fresh_database_url, schema).connect()
+    try:
+        migrations = discover_migrations()
+        before = [migration for migration in migrations if migration.version < 90]
+        await apply_migrations(conn, schema, before)
+        insert = """INSERT INTO event_log (position, subject, kind, aggregate_id, type, version, occurred_at, body)
+                    VALUES ($1, 's', 'k', 'a', 't', 1, now(), $2::jsonb)"""
+        # As the projection wrote them: the payload's text, which the jsonb codec sends as a string...
+        await conn.execute(insert, 1, '{"n": 1, "s": "a\\u0000b"}')
+        await conn.execute(insert, 2, {"n": 2})  # ...and a body once stored as a jsonb object
+        kinds = [row[0] for row in await conn.fetch("SELECT jsonb_typeof(body) FROM event_log ORDER BY position")]
+        assert kinds == ["string", "object"]
+        assert await apply_migrations(conn, schema, migrations) == ["090_event_log_body_text.sql"]
+        bodies = [row["body"] for row in await conn.fetch("SELECT body FROM event_log ORDER BY position")]
+        assert bodies == ['{"n": 1, "s": "a\\u0000b"}', '{"n": 2}']
+        assert (
+            await conn.fetchval(
+                "SELECT data_type FROM information_schema.columns WHERE table_schema = $1 "
+                "AND table_name = 'event_log' AND column_name = 'body'",
+                schema,
+            )
+            == "text"
+        )
+    finally:
+        await conn.close()
