@@ -47,3 +47,20 @@ def test_lines_with_ids_are_not_kept_and_the_short_ones_are_bounded(monkeypatch:
     for n in range(10):
         assert LeanHeaderClient._parse_header_lines(f"K{n}: v{n}\r\n".encode()) == {f"K{n}": f"v{n}"}
         assert len(LeanHeaderClient._parsed_lines) <= 3
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        (
+            b"NATS/1.0\r\nCc-Type: project.created\r\nCc-Version: 1\r\n\r\n",
+            {"Cc-Type": "project.created", "Cc-Version": "1"},
+        ),
+        (b"NATS/1.0 408 Request Timeout\r\nNats-Pending-Messages: 5\r\n\r\n", {"Nats-Pending-Messages": "5"}),
+        (b"NATS/1.0\r\n\r\n", None),
+        (b"", None),
+        (None, None),
+    ],
+)
+def test_a_raw_deliverys_header_block_parses_as_its_lines(block: bytes | None, expected: dict[str, str] | None) -> None:
+    assert LeanHeaderClient.parse_header_block(block) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from nats.aio.client import Client
@@ -27,6 +28,7 @@ class NatsSettings(BaseSettings):
 
 
 _SPACE = bytes(code for code in range(128) if chr(code).isspace())
+RawHandler = Callable[[bytes, bytes, bytes, bytes | None], None]  # (subject, reply, payload, raw header block)
 
 
 class LeanHeaderClient(Client):
@@ -37,9 +39,45 @@ class LeanHeaderClient(Client):
     split does the same check (tests/unit/runtime/nats/test_connection.py pins the two
     parsers against each other). Short lines repeat from message to message (an event's type
     and version, its actor, a frame's type): their parse is remembered, a dict lookup instead
-    of four byte operations and two decodes; ids make longer lines, which are not kept."""
+    of four byte operations and two decodes; ids make longer lines, which are not kept.
+
+    It also offers *raw* subscriptions: each delivery is handed as ``(subject, reply, data,
+    raw header block)`` to a function right from the protocol parser, without the ``Msg``,
+    the header dict and the per-subscription task of nats-py's path (half of a delivery's
+    cost): run-output replay and the read-model rebuild read the log this way."""
 
     _parsed_lines: ClassVar[dict[bytes, tuple[str, str] | None]] = {}  # line -> (name, value); None: skipped
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._raw_handlers: dict[int, RawHandler] = {}
+
+    async def subscribe_raw(self, subject: str, handler: RawHandler) -> int:
+        """Subscribe ``handler`` (synchronous, must not raise) to ``subject``; returns the sid."""
+        sub = await self.subscribe(subject)
+        self._raw_handlers[sub._id] = handler
+        return int(sub._id)
+
+    async def unsubscribe_raw(self, sid: int) -> None:
+        self._raw_handlers.pop(sid, None)
+        sub = self._subs.get(sid)
+        if sub is not None:
+            await sub.unsubscribe()
+
+    async def _process_msg(self, sid: int, subject: bytes, reply: bytes, data: bytes, headers: bytes) -> None:
+        handler = self._raw_handlers.get(sid)
+        if handler is None:
+            await super()._process_msg(sid, subject, reply, data, headers)
+        else:
+            handler(subject, reply, data, headers)
+
+    @classmethod
+    def parse_header_block(cls, block: bytes | None) -> dict[str, str] | None:
+        """A raw delivery's headers as a dict (None when it has none); a status line is not kept."""
+        if not block:
+            return None
+        _, _, lines = block.partition(b"\r\n")  # "NATS/1.0[ status]"
+        return cls._parse_header_lines(lines) or None
 
     @staticmethod
     def _parse_header_lines(raw: bytes) -> dict[str, str]:
