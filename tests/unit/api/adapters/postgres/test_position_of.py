@@ -18,3 +18,9 @@ REPLIES = [
 def test_position_of_is_the_stream_sequence(reply: str) -> None:
     msg = Msg(None, subject="cc.evt.project.p1", reply=reply)  # type: ignore[arg-type]  # never replied to
     assert position_of(msg) == msg.metadata.sequence.stream == 4242
+
+
+def test_a_reply_that_is_not_a_jetstream_delivery_is_refused() -> None:
+    msg = Msg(None, subject="cc.evt.project.p1", reply="_INBOX.abc.1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not a JetStream delivery"):
+        position_of(msg)

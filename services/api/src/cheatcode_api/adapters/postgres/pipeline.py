@@ -23,19 +23,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import asyncpg
-from nats.aio.msg import Msg
 
 from cheatcode_api.adapters.postgres.projection import StatementBatch
 
 if TYPE_CHECKING:
-    from cheatcode_api.adapters.postgres.runner import ProjectionRunner
+    from cheatcode_api.adapters.postgres.runner import Delivered, ProjectionRunner
 
 PLAN_SLICE = 200  # events planned between two yields to the event loop (~5 ms of Python)
 
 
 @dataclass(frozen=True)
 class BatchPlan:
-    messages: Sequence[Msg]
+    messages: Sequence[Delivered]
     last: int  # stream position of the batch's last event
     assumed: Mapping[str, int]  # checkpoint per projection the statements were chosen against
     statements: StatementBatch | None  # None: apply event by event in the transaction
@@ -59,7 +58,7 @@ class BatchPipeline:
         self._assumed = dict(checkpoints)
         self._in_flight: asyncio.Task[None] | None = None
 
-    async def submit(self, batch: Sequence[Msg], positions: Sequence[int] | None = None) -> None:
+    async def submit(self, batch: Sequence[Delivered], positions: Sequence[int] | None = None) -> None:
         """Plan ``batch`` (while the previous one commits), then start its transaction."""
         plan = await self._runner.plan(batch, self._assumed, positions)
         await self.drain()

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 import asyncpg
 from nats.aio.msg import Msg
@@ -47,14 +48,32 @@ RUNNER_LOCK_KEY = 0x6363_7072  # "ccpr": one applier across every API replica
 Observer = Callable[[Sequence[str], int], None]
 
 
-def position_of(msg: Msg) -> int:
+class Delivered(Protocol):
+    """An event as delivered to the runner: nats-py's ``Msg``, or a raw pulled
+    :class:`~cheatcode_api.adapters.nats.pulled_events.Delivery`."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def reply(self) -> str: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def headers(self) -> dict[str, str] | None: ...
+
+
+def position_of(msg: Delivered) -> int:
     """``msg.metadata.sequence.stream``, read straight from the ack subject (building nats-py's
     ``Metadata`` for it is a twentieth of a rebuild): ``$JS.ACK.<stream>.<consumer>.<delivered>.
-    <stream seq>...`` (9 tokens), or with domain and account hash after ``ACK`` (12)."""
+    <stream seq>...`` (9 tokens), or with domain and account hash after ``ACK`` (11, or 12 with
+    a random token), as nats-py reads it."""
     tokens = msg.reply.split(".")
-    if len(tokens) == 9 and tokens[0] == "$JS" and tokens[1] == "ACK":
-        return int(tokens[5])
-    return msg.metadata.sequence.stream  # the longer form, or something unexpected: nats-py decides
+    if tokens[0] == "$JS" and tokens[1:2] == ["ACK"]:
+        if len(tokens) == 9:
+            return int(tokens[5])
+        if len(tokens) >= 11:
+            return int(tokens[7])
+    raise ValueError(f"not a JetStream delivery: {msg.reply!r}")
 
 
 class StalledConsumerError(Exception):
@@ -187,7 +206,7 @@ class ProjectionRunner:
                 seen_behind = last >= expected
 
     async def check_contiguous(
-        self, batch: Sequence[Msg], expected: int, positions: Sequence[int] | None = None
+        self, batch: Sequence[Delivered], expected: int, positions: Sequence[int] | None = None
     ) -> int:
         """Refuse a batch that skips a stored event; return the next expected position.
 
@@ -213,7 +232,7 @@ class ProjectionRunner:
             raise EventGapError(position)
 
     async def plan(
-        self, batch: Sequence[Msg], assumed: Mapping[str, int], positions: Sequence[int] | None = None
+        self, batch: Sequence[Delivered], assumed: Mapping[str, int], positions: Sequence[int] | None = None
     ) -> BatchPlan:
         """Decode ``batch`` and choose its statements, assuming the checkpoints are ``assumed``
         (``positions``: the batch's, when the caller has read them already).
@@ -249,7 +268,7 @@ class ProjectionRunner:
                 statements.add(planned, projection.statement_key, once=projection.once, combine=projection.combine)
         return BatchPlan(batch, last, assumed, statements)
 
-    async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Msg]) -> None:
+    async def apply_batch(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> None:
         """Apply ``batch`` (in stream order) and advance every checkpoint, in one transaction."""
         await self._apply(conn, batch, None)
 
@@ -257,7 +276,7 @@ class ProjectionRunner:
         """Apply a planned batch and advance every checkpoint, in one transaction."""
         await self._apply(conn, plan.messages, plan)
 
-    async def _apply(self, conn: asyncpg.Connection, batch: Sequence[Msg], plan: BatchPlan | None) -> None:
+    async def _apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered], plan: BatchPlan | None) -> None:
         """Fast path: the plan's statements, no savepoints. If an event turns out to be poison, the
         batch is rolled back and applied again with a savepoint around each event, recording what fails.
         """
@@ -271,7 +290,7 @@ class ProjectionRunner:
             self._on_advanced(behind, last)
 
     async def _apply_in_transaction(
-        self, conn: asyncpg.Connection, batch: Sequence[Msg], *, careful: bool, plan: BatchPlan | None = None
+        self, conn: asyncpg.Connection, batch: Sequence[Delivered], *, careful: bool, plan: BatchPlan | None = None
     ) -> tuple[list[str], int]:
         last = position_of(batch[-1])
         async with conn.transaction():
@@ -289,7 +308,9 @@ class ProjectionRunner:
                 await checkpoints.advance(conn, behind, last, notify=self._notify)
         return behind, last
 
-    async def _apply_one(self, conn: asyncpg.Connection, msg: Msg, applied: dict[str, int], *, careful: bool) -> None:
+    async def _apply_one(
+        self, conn: asyncpg.Connection, msg: Delivered, applied: dict[str, int], *, careful: bool
+    ) -> None:
         position = position_of(msg)
         headers = msg.headers or {}
         type_name = headers.get(TYPE_HEADER)
