@@ -14,12 +14,16 @@ from cheatcode_api.adapters.postgres import checkpoints
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.migrate import apply_migrations
 from cheatcode_api.adapters.postgres.projections import all_projections
+from cheatcode_api.adapters.postgres.rebuild import PostgresReadModelRebuilder
 from cheatcode_api.adapters.postgres.shadow import ShadowProjector
+from cheatcode_api.ports.read_models import ReadModelUnavailableError
 from cheatcode_contracts import build_registry
 from cheatcode_contracts.envelope import contract_headers, encode
 from cheatcode_contracts.projects import ProjectCreated
 from cheatcode_contracts.streams import EVENTS
 from cheatcode_contracts.subjects import aggregate_subject
+from cheatcode_infra.nats_server import NatsServer
+from cheatcode_runtime.nats import NatsSettings, connect
 
 pytestmark = pytest.mark.integration
 
@@ -93,3 +97,19 @@ async def test_a_deleted_event_is_passed_over_and_the_target_still_reached(
     assert positions[2] not in logged
     assert logged[-1] == positions[-1]
     assert set((await checkpoints.read_all(conn)).values()) == {positions[-1]}
+
+
+async def test_a_log_that_cannot_be_read_makes_the_rebuild_unavailable_not_an_error(
+    own_nats_server: NatsServer, fresh_database_url: str
+) -> None:
+    closed = await connect(NatsSettings(url=own_nats_server.url), name="closed")
+    await closed.close()  # NATS is gone for this rebuild: it answers 503, as a read would
+    live = Database(fresh_database_url, "rebuild_without_nats")
+    conn = await live.connect()
+    await apply_migrations(conn, live.schema)
+    await checkpoints.ensure_rows(conn, [projection.name for projection in all_projections()])
+    await conn.execute("UPDATE projection_checkpoints SET position = 5")  # the live side has read 5 events
+    await conn.close()
+    rebuilder = PostgresReadModelRebuilder(live, closed.jetstream(), build_registry(), all_projections)
+    with pytest.raises(ReadModelUnavailableError, match="the event log could not be read"):
+        await rebuilder.rebuild()

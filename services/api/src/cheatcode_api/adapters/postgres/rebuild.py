@@ -28,8 +28,10 @@ import time
 from collections.abc import Callable, Sequence
 
 import asyncpg
+from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 
+from cheatcode_api.adapters.nats.pulled_events import PullInterruptedError
 from cheatcode_api.adapters.postgres.connection import Database
 from cheatcode_api.adapters.postgres.migrate import (
     apply_migrations,
@@ -38,14 +40,17 @@ from cheatcode_api.adapters.postgres.migrate import (
     drop_secondary_indexes,
 )
 from cheatcode_api.adapters.postgres.projection import Projection
-from cheatcode_api.adapters.postgres.runner import RUNNER_LOCK_KEY
+from cheatcode_api.adapters.postgres.runner import RUNNER_LOCK_KEY, EventGapError
 from cheatcode_api.adapters.postgres.schema_diff import compare_schemas, quote
 from cheatcode_api.adapters.postgres.shadow import ShadowProjector
 from cheatcode_api.adapters.postgres.unavailable import database_errors_as_unavailable
+from cheatcode_api.ports.read_models import ReadModelUnavailableError
 from cheatcode_api.ports.rebuild import ReadModelRebuilder, RebuildInProgressError, RebuildReport
 from cheatcode_contracts import ContractRegistry
 
 log = logging.getLogger(__name__)
+
+LOG_UNREADABLE = (EventGapError, PullInterruptedError, NatsError)
 
 REBUILD_LOCK_KEY = 0x6363_7262  # "ccrb": one rebuild at a time across replicas and the CLI
 FREEZE = "SELECT position FROM projection_checkpoints ORDER BY name FOR UPDATE"
@@ -77,7 +82,10 @@ class PostgresReadModelRebuilder(ReadModelRebuilder):
 
     async def rebuild(self, *, swap: bool = True) -> RebuildReport:
         with database_errors_as_unavailable():  # PostgreSQL down: 503, as for every read
-            return await self._locked_rebuild(swap=swap)
+            try:
+                return await self._locked_rebuild(swap=swap)
+            except LOG_UNREADABLE as error:  # the log kept failing to arrive (each retried from the checkpoint)
+                raise ReadModelUnavailableError(f"the event log could not be read: {error!r}") from error
 
     async def _locked_rebuild(self, *, swap: bool) -> RebuildReport:
         started = time.monotonic()
