@@ -81,9 +81,9 @@ class ShadowProjector:
         expected = start + 1
         pipeline = BatchPipeline(self._runner, conn, known)
         try:
-            async with PulledEvents(self._nc, expected, self._batch_size, idle_timeout=self._idle_timeout) as log:
+            async with PulledEvents(self._nc, expected, self._batch_size, idle_timeout=self._idle_timeout) as events:
                 while expected <= target:
-                    batch, positions = await log.next_batch(target)
+                    batch, positions = await events.next_batch(target)
                     within = len(positions)  # in stream order: only the last may lie past the target
                     while within and positions[within - 1] > target:
                         within -= 1
