@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from uuid import uuid4
 
 import pytest
 from nats.aio.client import Client
-from nats.js import JetStreamContext
 
 from cheatcode_api.adapters.nats.pulled_events import PulledEvents, PullInterruptedError
 from cheatcode_api.adapters.postgres.runner import position_of
-from cheatcode_contracts.envelope import TYPE_HEADER, contract_headers, encode
-from cheatcode_contracts.projects import ProjectCreated
+from cheatcode_contracts.envelope import TYPE_HEADER
 from cheatcode_contracts.streams import EVENTS
-from cheatcode_contracts.subjects import aggregate_subject
 from cheatcode_runtime.nats import LeanHeaderClient
+from tests.support.project_events import append_projects
 
 pytestmark = pytest.mark.integration
 
@@ -31,19 +28,8 @@ def lean(client: Client) -> LeanHeaderClient:
     return client
 
 
-async def append(js: JetStreamContext, count: int) -> list[int]:
-    positions = []
-    for index in range(count):
-        event = ProjectCreated(project_id=str(uuid4()), user_id="pull-owner", name=f"p{index}")
-        ack = await js.publish(
-            aggregate_subject("project", event.project_id), encode(event), headers=contract_headers(event)
-        )
-        positions.append(ack.seq)
-    return positions
-
-
 async def test_batches_come_in_stream_order_whole_and_stop_at_the_target(nats_client: Client) -> None:
-    positions = await append(nats_client.jetstream(), 23)
+    positions = await append_projects(nats_client.jetstream(), 23, user="pull-owner")
     target = positions[16]
     taken: list[int] = []
     async with PulledEvents(lean(nats_client), positions[0], 5, idle_timeout=5) as log:
@@ -60,7 +46,7 @@ async def test_batches_come_in_stream_order_whole_and_stop_at_the_target(nats_cl
 
 
 async def test_no_more_than_two_batches_are_requested_ahead_of_what_was_taken(nats_client: Client) -> None:
-    positions = await append(nats_client.jetstream(), 60)
+    positions = await append_projects(nats_client.jetstream(), 60, user="pull-owner")
     async with PulledEvents(lean(nats_client), positions[0], 5, idle_timeout=5) as log:
         first, _ = await log.next_batch(positions[-1])
         assert len(first) == 5
@@ -73,7 +59,7 @@ async def test_no_more_than_two_batches_are_requested_ahead_of_what_was_taken(na
 
 
 async def test_silence_past_the_last_event_is_a_timeout(nats_client: Client) -> None:
-    positions = await append(nats_client.jetstream(), 2)
+    positions = await append_projects(nats_client.jetstream(), 2, user="pull-owner")
     async with PulledEvents(lean(nats_client), positions[-1] + 1, 5, idle_timeout=0.3) as log:
         with pytest.raises(TimeoutError):
             await log.next_batch(positions[-1] + 10)
@@ -81,7 +67,7 @@ async def test_silence_past_the_last_event_is_a_timeout(nats_client: Client) -> 
 
 async def test_a_missing_delivery_or_a_refused_request_interrupts_the_read(nats_client: Client) -> None:
     """What the server might send: the reader must stop rather than skip an event."""
-    positions = await append(nats_client.jetstream(), 1)
+    positions = await append_projects(nats_client.jetstream(), 1, user="pull-owner")
     async with PulledEvents(lean(nats_client), positions[0] + 1, 5, idle_timeout=5) as log:
         log._on_delivery(b"cc.evt.project.x", b"$JS.ACK.EVENTS.c.1.90.2.1764662400000000000.0", b"{}", None)
         with pytest.raises(PullInterruptedError, match="delivery 1 of the consumer went missing"):
@@ -93,7 +79,7 @@ async def test_a_missing_delivery_or_a_refused_request_interrupts_the_read(nats_
 
 
 async def test_an_expired_request_is_asked_again(nats_client: Client) -> None:
-    positions = await append(nats_client.jetstream(), 3)
+    positions = await append_projects(nats_client.jetstream(), 3, user="pull-owner")
     async with PulledEvents(lean(nats_client), positions[0], 5, idle_timeout=5) as log:
         batch, _ = await log.next_batch(positions[0])  # one event: the target
         assert len(batch) == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from uuid import uuid4
 
 import asyncpg
 import pytest
@@ -18,12 +17,10 @@ from cheatcode_api.adapters.postgres.rebuild import PostgresReadModelRebuilder
 from cheatcode_api.adapters.postgres.shadow import ShadowProjector
 from cheatcode_api.ports.read_models import ReadModelUnavailableError
 from cheatcode_contracts import build_registry
-from cheatcode_contracts.envelope import contract_headers, encode
-from cheatcode_contracts.projects import ProjectCreated
 from cheatcode_contracts.streams import EVENTS
-from cheatcode_contracts.subjects import aggregate_subject
 from cheatcode_infra.nats_server import NatsServer
 from cheatcode_runtime.nats import NatsSettings, connect
+from tests.support.project_events import append_projects
 
 pytestmark = pytest.mark.integration
 
@@ -45,17 +42,6 @@ async def shadow(fresh_database_url: str) -> AsyncIterator[tuple[Database, async
     await conn.close()
 
 
-async def append_projects(js: JetStreamContext, count: int) -> list[int]:
-    positions = []
-    for index in range(count):
-        event = ProjectCreated(project_id=str(uuid4()), user_id="shadow-owner", name=f"p{index}")
-        ack = await js.publish(
-            aggregate_subject("project", event.project_id), encode(event), headers=contract_headers(event)
-        )
-        positions.append(ack.seq)
-    return positions
-
-
 def projector_on(shadow: tuple[Database, asyncpg.Connection], js: JetStreamContext, batch_size: int) -> ShadowProjector:
     return ShadowProjector(shadow[0], js, build_registry(), all_projections(), batch_size=batch_size, idle_timeout=5)
 
@@ -68,7 +54,7 @@ async def test_catch_up_applies_every_event_to_the_target_and_none_after(
     nats_client: Client, shadow: tuple[Database, asyncpg.Connection]
 ) -> None:
     js, conn = nats_client.jetstream(), shadow[1]
-    positions = await append_projects(js, 23)
+    positions = await append_projects(js, 23, user="shadow-owner")
     already = positions[0] - 1  # what earlier tests of this module appended
     projector = projector_on(shadow, js, batch_size=4)
 
@@ -88,7 +74,7 @@ async def test_a_deleted_event_is_passed_over_and_the_target_still_reached(
     nats_client: Client, shadow: tuple[Database, asyncpg.Connection]
 ) -> None:
     js, conn = nats_client.jetstream(), shadow[1]
-    positions = await append_projects(js, 9)
+    positions = await append_projects(js, 9, user="shadow-owner")
     await js.delete_msg(EVENTS.name, positions[2])
     projector = projector_on(shadow, js, batch_size=3)
 

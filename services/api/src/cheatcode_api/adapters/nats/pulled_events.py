@@ -113,7 +113,7 @@ class PulledEvents:
         return bool(self._positions) and self._positions[-1] >= self._target
 
     def _take(self) -> tuple[list[Delivery], list[int]]:
-        end = len(self._buffer) if len(self._buffer) < self._batch else self._batch
+        end = min(len(self._buffer), self._batch)
         for index, position in enumerate(self._positions[:end]):
             if position >= self._target:
                 end = index + 1

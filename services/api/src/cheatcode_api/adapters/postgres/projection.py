@@ -103,9 +103,8 @@ class StatementBatch:
         once: frozenset[str] = frozenset(),
         combine: Mapping[str, Combine] | None = None,
     ) -> None:
-        # The hot path of a rebuild's planning (two or three statements per event): locals, and
-        # the placement of a keyed statement written out here rather than through ``_place``.
-        rounds, rounds_of, last_round, latest_row = self._rounds, self._rounds_of, self._last_round, self._latest_row
+        # The hot path of a rebuild's planning (two or three statements per event): locals.
+        rounds, last_round, latest_row = self._rounds, self._last_round, self._latest_row
         for sql, args in statements:
             key = key_of(sql, args) if key_of is not None else None
             if key is None:
@@ -128,36 +127,24 @@ class StatementBatch:
                     rows = rounds[last][1]
                     rows[latest[1]] = merge(rows[latest[1]], args)
                     continue
-            earliest = last if last > self._floor else self._floor
-            indexes = rounds_of.get(sql)
-            if indexes is not None and indexes[-1] >= earliest:  # a round of this SQL at or after it
-                index = indexes[0] if len(indexes) == 1 else indexes[bisect_left(indexes, earliest)]
-                rows = rounds[index][1]
-            else:
-                index, rows = len(rounds), []
-                rounds.append((sql, rows))
-                if indexes is None:
-                    rounds_of[sql] = [index]
-                else:
-                    indexes.append(index)
-            rows.append(args)
+            index, row = self._place(sql, args, last if last > self._floor else self._floor)
             last_round[key] = index
             if merge is not None:
-                latest_row[slot] = (index, len(rows) - 1, self._barriers)
+                latest_row[slot] = (index, row, self._barriers)
 
     def _place(self, sql: str, args: tuple[Any, ...], earliest: int) -> tuple[int, int]:
         """Add the row to the first round of ``sql`` at or after ``earliest``; (round, row) it took."""
         indexes = self._rounds_of.get(sql)
-        if indexes is None:  # (not setdefault: that makes a list on every call)
-            indexes = self._rounds_of[sql] = []
-        found = bisect_left(indexes, earliest)
-        if found < len(indexes):
-            index = indexes[found]
+        if indexes is not None and indexes[-1] >= earliest:  # a round of this SQL at or after it
+            index = indexes[0] if len(indexes) == 1 else indexes[bisect_left(indexes, earliest)]
+            rows = self._rounds[index][1]
         else:
-            index = len(self._rounds)
-            self._rounds.append((sql, []))
-            indexes.append(index)
-        rows = self._rounds[index][1]
+            index, rows = len(self._rounds), []
+            self._rounds.append((sql, rows))
+            if indexes is None:
+                self._rounds_of[sql] = [index]
+            else:
+                indexes.append(index)
         rows.append(args)
         return index, len(rows) - 1
 
